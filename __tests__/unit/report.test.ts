@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  escapeHtml,
+  formatBytes,
+  redactManifest,
+  summaryMarkdown,
+  type ImageReport
+} from '../../src/report.js'
+
+const report: ImageReport = {
+  imagePath: '/tmp/out/<b>prover</b>',
+  imageName: '<b>prover</b>',
+  facts: { size: 5 * 1024 * 1024, sha256: 'a'.repeat(64), blake3: 'b'.repeat(64) },
+  manifestPath: '/tmp/out/prover.manifest.json',
+  manifest: { Program: 'prover', Env: { API_TOKEN: 's3cr3t-value', RUST_LOG: 'debug' } },
+  opsVersion: '0.1.46',
+  nanosVersion: '0.1.54',
+  arch: 'amd64',
+  cacheHit: true
+}
+const env = { GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42' }
+
+describe('summary', () => {
+  it('shows the facts and a host-relative artifact link', () => {
+    const md = summaryMarkdown(
+      report,
+      {
+        id: 7,
+        url: 'https://github.com/o/r/actions/runs/42/artifacts/7',
+        digest: 'c'.repeat(64),
+        size: 1
+      },
+      env
+    )
+    expect(md).toContain('b'.repeat(64))
+    expect(md).toContain('a'.repeat(64))
+    expect(md).toContain('0.1.46')
+    expect(md).toContain('0.1.54 (amd64)')
+    expect(md).toContain('5.0 MiB (5242880 bytes)')
+    expect(md).toContain('<a href="/o/r/actions/runs/42/artifacts/7">')
+    expect(md).toMatch(/<details><summary>Manifest<\/summary>/)
+  })
+  it('escapes untrusted text and never shows env values', () => {
+    const md = summaryMarkdown(report, undefined, env)
+    expect(md).not.toContain('<b>')
+    expect(md).toContain('&lt;b&gt;prover&lt;/b&gt;')
+    expect(md).not.toContain('s3cr3t-value')
+    expect(md).not.toContain('debug')
+    expect(md).toContain('API_TOKEN')
+    expect(md).not.toContain('Artifact')
+  })
+  it('helpers', () => {
+    expect(redactManifest({ Program: 'p' })).toEqual({ Program: 'p' })
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;'
+    )
+    expect(formatBytes(512)).toBe('512 bytes')
+  })
+})

@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals'
+import {
+  compareVersions,
+  highest,
+  parseVersion,
+  parseVersionSpec,
+  successors
+} from '../../src/versions.js'
+import { hostOf, kernelDirName, nanosReleaseUrl, opsUrls } from '../../src/urls.js'
+
+describe('versions', () => {
+  it('parses specs', () => {
+    expect(parseVersionSpec('latest')).toEqual({ kind: 'latest' })
+    expect(parseVersionSpec(' 0.1.46 ')).toEqual({ kind: 'exact', version: '0.1.46' })
+    expect(parseVersionSpec('v0.01.4')).toEqual({ kind: 'exact', version: '0.1.4' })
+    expect(parseVersionSpec('0.1')).toBeUndefined()
+    expect(parseVersionSpec('0.1.46-rc1')).toBeUndefined()
+    expect(parseVersion('0.1.54\n')).toBe('0.1.54')
+    expect(parseVersion('<html>')).toBeUndefined()
+  })
+  it('orders numerically', () => {
+    expect(compareVersions('0.1.10', '0.1.9')).toBeGreaterThan(0)
+    expect(highest(['0.1.9', '0.1.46', '0.1.10'])).toBe('0.1.46')
+    expect(successors('0.1.46')).toEqual(['0.1.47', '0.2.0', '1.0.0'])
+  })
+})
+
+describe('urls', () => {
+  const mirror = 'https://storage.googleapis.com'
+  it('follows the published layout', () => {
+    expect(opsUrls(mirror, '0.1.46', { os: 'linux', arch: 'amd64' })).toEqual({
+      binary: `${mirror}/cli/linux/release/0.1.46/ops`,
+      md5: `${mirror}/cli/linux/release/0.1.46/ops-linux-0.1.46.md5`
+    })
+    expect(opsUrls(mirror, '0.1.46', { os: 'linux', arch: 'arm64' })).toEqual({
+      binary: `${mirror}/cli/linux/aarch64/release/0.1.46/ops`,
+      md5: `${mirror}/cli/linux/aarch64/release/0.1.46/ops-linux-aarch64-0.1.46.md5`
+    })
+    expect(opsUrls(mirror, '0.1.46', { os: 'darwin', arch: 'arm64' }).md5).toBe(
+      `${mirror}/cli/darwin/aarch64/release/0.1.46/ops-darwin-aarch64-0.1.46.md5`
+    )
+    expect(nanosReleaseUrl(mirror, '0.1.54', 'amd64')).toBe(
+      `${mirror}/nanos/release/0.1.54/nanos-release-linux-0.1.54.tar.gz`
+    )
+    expect(nanosReleaseUrl(mirror, '0.1.54', 'arm64')).toBe(
+      `${mirror}/nanos/release/0.1.54/nanos-release-linux-0.1.54-virt.tar.gz`
+    )
+    expect(kernelDirName('0.1.54', 'arm64')).toBe('0.1.54-arm')
+  })
+  it('knows the platforms ops is published for', () => {
+    expect(hostOf('linux', 'x64')).toEqual({ os: 'linux', arch: 'amd64' })
+    expect(hostOf('darwin', 'arm64')).toEqual({ os: 'darwin', arch: 'arm64' })
+    expect(hostOf('win32', 'x64')).toMatch(/Windows runners are not supported/)
+    expect(hostOf('linux', 'ia32')).toMatch(/no build for linux\/ia32/)
+  })
+})

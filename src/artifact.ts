@@ -1,0 +1,116 @@
+/**
+ * Stage 6: the image as a workflow artifact, through the real @actions/artifact client. The
+ * client (Azure SDK, octokit, zip) is loaded only when an upload happens, so runs that do not
+ * upload do not pay for loading it.
+ */
+import * as core from '@actions/core'
+import { copyFile, link, mkdtemp } from 'node:fs/promises'
+import * as path from 'node:path'
+import { ActionError, describe } from './errors.js'
+
+export interface UploadRequest {
+  imagePath: string
+  artifactName: string
+  archive: boolean
+  compressionLevel: number
+  retentionDays: number
+  overwrite: boolean
+  /** The user asked for the upload (rather than leaving `upload` at its default). */
+  required: boolean
+  /** A private scratch folder. */
+  tempDir: string
+  env: Readonly<Record<string, string | undefined>>
+}
+
+export interface UploadedArtifact {
+  id: number
+  url: string
+  /** sha256 of the bytes uploaded (the zip, or the raw image). */
+  digest: string
+  size: number
+}
+
+/** Why no upload can happen here, or undefined when it can. */
+export function uploadUnavailable(
+  env: UploadRequest['env']
+): { reason: string; ghes: boolean } | undefined {
+  const server = env.GITHUB_SERVER_URL || 'https://github.com'
+  const host = new URL(server).hostname.toLowerCase()
+  if (host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost')) {
+    return {
+      ghes: true,
+      reason: `GitHub Enterprise Server (${server}) does not support this artifact service. Set \`upload: false\` and upload \`image-path\` with actions/upload-artifact@v3 (the GHES-compatible release), or attach it to a release.`
+    }
+  }
+  if (!env.ACTIONS_RUNTIME_TOKEN || !env.ACTIONS_RESULTS_URL) {
+    return {
+      ghes: false,
+      reason:
+        'Not running on a GitHub Actions runner (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are not set), so the image was not uploaded.'
+    }
+  }
+  return undefined
+}
+
+/** Upload the image; undefined when the upload was skipped with a notice or warning. */
+export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact | undefined> {
+  const unavailable = uploadUnavailable(req.env)
+  if (unavailable) {
+    if (req.required && !unavailable.ghes)
+      throw new ActionError(
+        `\`upload: true\` was set, but the upload cannot happen: ${unavailable.reason}`
+      )
+    if (unavailable.ghes) core.warning(unavailable.reason)
+    else core.notice(`${unavailable.reason} The image is at ${req.imagePath}.`)
+    return undefined
+  }
+
+  const { DefaultArtifactClient, ArtifactNotFoundError } = await import('@actions/artifact')
+  const client = new DefaultArtifactClient()
+  if (req.overwrite) {
+    try {
+      await client.deleteArtifact(req.artifactName)
+      core.info(`Deleted the existing artifact ${req.artifactName} (overwrite: true)`)
+    } catch (error) {
+      if (!(error instanceof ArtifactNotFoundError)) {
+        throw new ActionError(
+          `Could not delete the existing artifact ${req.artifactName} for \`overwrite: true\`: ${describe(error)}`,
+          { cause: error }
+        )
+      }
+    }
+  }
+
+  // Unzipped uploads take their name from the file, so the file carries the artifact's name.
+  const dir = await mkdtemp(path.join(req.tempDir, 'artifact-'))
+  const file = path.join(dir, req.artifactName)
+  await link(req.imagePath, file).catch(() => copyFile(req.imagePath, file))
+
+  let result
+  try {
+    result = await client.uploadArtifact(req.artifactName, [file], dir, {
+      retentionDays: req.retentionDays || undefined,
+      compressionLevel: req.compressionLevel,
+      skipArchive: !req.archive
+    })
+  } catch (error) {
+    const text = describe(error)
+    if (/\b409\b|conflict|already exists/i.test(text)) {
+      throw new ActionError(
+        `An artifact named "${req.artifactName}" already exists in this workflow run (${text}). ` +
+          'In a matrix, every job needs its own name: set `artifact-name` to something unique per job, e.g. `${{ matrix.program }}-image`; ' +
+          'or set `overwrite: true` to replace the existing artifact. The image is still at ' +
+          `${req.imagePath}.`,
+        { cause: error }
+      )
+    }
+    throw new ActionError(
+      `The artifact upload failed: ${text}. The image is still at ${req.imagePath} (see the image-path output).`,
+      { cause: error }
+    )
+  }
+  if (result.id === undefined)
+    throw new ActionError('The artifact service returned no artifact id.')
+  const url = `${req.env.GITHUB_SERVER_URL || 'https://github.com'}/${req.env.GITHUB_REPOSITORY}/actions/runs/${req.env.GITHUB_RUN_ID}/artifacts/${result.id}`
+  return { id: result.id, url, digest: result.digest ?? '', size: result.size ?? 0 }
+}

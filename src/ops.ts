@@ -1,0 +1,190 @@
+/**
+ * Stage 1: the Ops CLI. Resolves the version, finds it in the tool cache or downloads the
+ * versioned binary from `mirror`, verifies it against the published md5 (and `ops-sha256`)
+ * before it is cached or ever executed, and caches it by version and host architecture.
+ * Never the install script, never `ops update` (ops-contract.md §1).
+ */
+import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { access, chmod, constants, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import * as path from 'node:path'
+import { cacheDirAtomic, findCached, newestCached } from './cache.js'
+import { stripAnsi } from './ansi.js'
+import { ActionError, describe } from './errors.js'
+import { downloadFile, fetchText, isMissing, type RetryPolicy } from './http.js'
+import { opsUrls, type Host } from './urls.js'
+import { DEFAULT_OPS_VERSION, parseVersion, successors, type VersionSpec } from './versions.js'
+
+export interface OpsRequest {
+  spec: VersionSpec
+  sha256?: string
+  /** A preinstalled ops to use instead of a download. */
+  opsPath?: string
+  checkLatest: boolean
+  mirror: string
+  host: Host
+  policy: RetryPolicy
+  /** A private scratch folder for the download. */
+  tempDir: string
+}
+
+export interface OpsTool {
+  /** Absolute path of the ops executable. */
+  path: string
+  /** Resolved release number, never `latest`. */
+  version: string
+  /** True when this run downloaded it. */
+  downloaded: boolean
+}
+
+const TOOL = 'ops'
+
+export async function installOps(req: OpsRequest): Promise<OpsTool> {
+  if (req.opsPath) return preinstalled(req.opsPath, req.sha256, req.tempDir)
+
+  const version = await resolveVersion(req)
+  const cached = findCached(TOOL, version, req.host.arch)
+  if (cached) {
+    core.info(`Ops ${version} found in the tool cache: ${cached}`)
+    return { path: path.join(cached, 'ops'), version, downloaded: false }
+  }
+
+  const urls = opsUrls(req.mirror, version, req.host)
+  const platform = `${req.host.os}/${req.host.arch}`
+  let md5Text: string
+  try {
+    md5Text = await fetchText(urls.md5, req.policy)
+  } catch (error) {
+    if (isMissing(error)) {
+      throw new ActionError(
+        `Ops ${version} is not published for ${platform}: ${urls.md5} answered HTTP ${error.status}. Check \`ops-version\` against https://github.com/nanovms/ops/releases (versioned downloads exist from 0.1.25 on).`,
+        { cause: error }
+      )
+    }
+    throw new ActionError(`Could not download the checksum of Ops ${version}: ${describe(error)}`, {
+      cause: error
+    })
+  }
+  const expectedMd5 = md5Text.trim().split(/\s+/)[0]?.toLowerCase() ?? ''
+  if (!/^[0-9a-f]{32}$/.test(expectedMd5)) {
+    throw new ActionError(
+      `${urls.md5} does not hold an md5 checksum (it starts with ${JSON.stringify(md5Text.slice(0, 40))}); is \`mirror\` right?`
+    )
+  }
+
+  const dir = await mkdtemp(path.join(req.tempDir, 'ops-'))
+  const file = path.join(dir, 'ops')
+  core.info(`Downloading Ops ${version} for ${platform} from ${urls.binary}`)
+  let got
+  try {
+    got = await downloadFile(urls.binary, file, req.policy, ['md5', 'sha256'])
+  } catch (error) {
+    throw new ActionError(
+      `Could not download Ops ${version} from ${urls.binary}: ${describe(error)}`,
+      { cause: error }
+    )
+  }
+  await verify(file, 'md5', expectedMd5, got.digests.md5, urls.binary)
+  if (req.sha256)
+    await verify(file, 'sha256', req.sha256, got.digests.sha256, urls.binary, 'ops-sha256')
+  core.info(`Verified: md5 ${got.digests.md5}, sha256 ${got.digests.sha256}, ${got.bytes} bytes`)
+  await chmod(file, 0o755)
+  const cachedDir = await cacheDirAtomic(dir, TOOL, version, req.host.arch)
+  return { path: path.join(cachedDir, 'ops'), version, downloaded: true }
+}
+
+async function verify(
+  file: string,
+  algorithm: string,
+  expected: string,
+  actual: string,
+  url: string,
+  input?: string
+): Promise<void> {
+  if (expected === actual) return
+  await rm(file, { force: true })
+  const source = input ? `\`${input}\`` : 'the published checksum'
+  throw new ActionError(
+    `The Ops binary from ${url} failed verification: ${algorithm} expected ${expected} (${source}), got ${actual}. It was deleted and not cached; the download was corrupted or the file was replaced.`
+  )
+}
+
+async function resolveVersion(req: OpsRequest): Promise<string> {
+  if (req.spec.kind === 'exact') return req.spec.version
+  if (!req.checkLatest) {
+    const cached = newestCached(TOOL, req.host.arch)
+    if (cached) {
+      core.info(
+        `ops-version latest: using Ops ${cached} from the tool cache (set check-latest: true to look for a newer release)`
+      )
+      return cached
+    }
+  }
+  // Ops publishes no "latest version" file; walk the versioned checksums up from a known release.
+  let version = DEFAULT_OPS_VERSION
+  for (let steps = 0; steps < 500; steps++) {
+    let next: string | undefined
+    for (const candidate of successors(version)) {
+      if (await published(opsUrls(req.mirror, candidate, req.host).md5, req.policy)) {
+        next = candidate
+        break
+      }
+    }
+    if (!next) break
+    version = next
+  }
+  core.info(`ops-version latest is Ops ${version}`)
+  return version
+}
+
+async function published(url: string, policy: RetryPolicy): Promise<boolean> {
+  try {
+    await fetchText(url, policy)
+    return true
+  } catch (error) {
+    if (isMissing(error)) return false
+    throw new ActionError(`Could not look up the latest Ops release: ${describe(error)}`, {
+      cause: error
+    })
+  }
+}
+
+/** `ops-path`: an ops someone installed; its version is what it says of itself. */
+async function preinstalled(
+  opsPath: string,
+  sha256: string | undefined,
+  tempDir: string
+): Promise<OpsTool> {
+  try {
+    await access(opsPath, constants.X_OK)
+  } catch {
+    throw new ActionError(`Input \`ops-path\`: ${opsPath} is not an executable file.`)
+  }
+  if (sha256) {
+    const actual = await sha256File(opsPath)
+    if (actual !== sha256)
+      throw new ActionError(
+        `Input \`ops-sha256\`: ${opsPath} has sha256 ${actual}, expected ${sha256}.`
+      )
+  }
+  const { getExecOutput } = await import('@actions/exec')
+  // Asking for its version still makes ops create its home: give it a private one.
+  const home = await mkdtemp(path.join(tempDir, 'ops-version-'))
+  await mkdir(path.join(home, '.ops'), { recursive: true })
+  const out = await getExecOutput(opsPath, ['version'], {
+    silent: true,
+    ignoreReturnCode: true,
+    env: { ...(process.env as Record<string, string>), OPS_HOME: home }
+  })
+  const match = /Ops version:\s*(\S+)/.exec(stripAnsi(out.stdout))
+  const version = match ? (parseVersion(match[1]) ?? match[1]) : 'unknown'
+  core.info(`Using the preinstalled Ops ${version} at ${opsPath}`)
+  return { path: opsPath, version, downloaded: false }
+}
+
+async function sha256File(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
+  return hash.digest('hex')
+}

@@ -1,0 +1,49 @@
+/**
+ * Version numbers of Ops and Nanos: parsing, ordering, and the candidates probed when `latest`
+ * Ops has to be turned into a number. Pure.
+ */
+
+/** The Ops release this action was tested with; `ops-version` defaults to it. */
+export const DEFAULT_OPS_VERSION = '0.1.46'
+
+export type VersionSpec = { kind: 'latest' } | { kind: 'exact'; version: string }
+
+const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/
+
+/** `latest`, or a release number like `0.1.46` (a leading `v` is accepted and dropped). */
+export function parseVersionSpec(value: string): VersionSpec | undefined {
+  const text = value.trim()
+  if (text.toLowerCase() === 'latest') return { kind: 'latest' }
+  const match = VERSION.exec(text)
+  return match ? { kind: 'exact', version: `${+match[1]}.${+match[2]}.${+match[3]}` } : undefined
+}
+
+/** A release number as published (`0.1.54`), or undefined for anything else. */
+export function parseVersion(text: string): string | undefined {
+  const spec = parseVersionSpec(text)
+  return spec?.kind === 'exact' ? spec.version : undefined
+}
+
+function parts(version: string): [number, number, number] {
+  const [a, b, c] = version.split('.').map(Number)
+  return [a, b, c]
+}
+
+export function compareVersions(a: string, b: string): number {
+  const [x, y] = [parts(a), parts(b)]
+  return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]
+}
+
+export function highest(versions: readonly string[]): string | undefined {
+  return [...versions].sort(compareVersions).at(-1)
+}
+
+/**
+ * The releases that could follow `version`, in the order to try them: the next patch, the next
+ * minor, the next major. Ops publishes no "latest version" file, so `latest` is found by walking
+ * these from a known release until none exists.
+ */
+export function successors(version: string): string[] {
+  const [major, minor, patch] = parts(version)
+  return [`${major}.${minor}.${patch + 1}`, `${major}.${minor + 1}.0`, `${major + 1}.0.0`]
+}
