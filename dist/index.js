@@ -36340,6 +36340,8 @@ async function preinstalled(opsPath, sha256, tempDir) {
     // Asking for its version still makes ops create its home: give it a private one.
     const home = await (0,promises_.mkdtemp)(external_node_path_.join(tempDir, 'ops-version-'));
     await (0,promises_.mkdir)(external_node_path_.join(home, '.ops'), { recursive: true });
+    // Without network, every ops command needs a local latest.txt or stops at "No local build found".
+    await (0,promises_.writeFile)(external_node_path_.join(home, '.ops', 'latest.txt'), '0.0.0\n');
     const out = await getExecOutput(opsPath, ['version'], {
         silent: true,
         ignoreReturnCode: true,

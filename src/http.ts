@@ -132,16 +132,20 @@ export async function fetchText(
     const message = await get(url, policy)
     const chunks: Buffer[] = []
     let size = 0
-    await pipeline(message, watchdog(message, policy.idleTimeoutMs, url), async (source: AsyncIterable<Buffer>) => {
-      for await (const chunk of source) {
-        size += chunk.length
-        if (size > maxBytes)
-          throw new Error(
-            `${url} is larger than ${maxBytes} bytes; it is not the text file expected`
-          )
-        chunks.push(chunk)
+    await pipeline(
+      message,
+      watchdog(message, policy.idleTimeoutMs, url),
+      async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) {
+          size += chunk.length
+          if (size > maxBytes)
+            throw new Error(
+              `${url} is larger than ${maxBytes} bytes; it is not the text file expected`
+            )
+          chunks.push(chunk)
+        }
       }
-    })
+    )
     return Buffer.concat(chunks).toString('utf8')
   })
 }

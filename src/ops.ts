@@ -7,7 +7,7 @@
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { access, chmod, constants, mkdir, mkdtemp, rm } from 'node:fs/promises'
+import { access, chmod, constants, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import { cacheDirAtomic, findCached, newestCached } from './cache.js'
 import { stripAnsi } from './ansi.js'
@@ -172,6 +172,8 @@ async function preinstalled(
   // Asking for its version still makes ops create its home: give it a private one.
   const home = await mkdtemp(path.join(tempDir, 'ops-version-'))
   await mkdir(path.join(home, '.ops'), { recursive: true })
+  // Without network, every ops command needs a local latest.txt or stops at "No local build found".
+  await writeFile(path.join(home, '.ops', 'latest.txt'), '0.0.0\n')
   const out = await getExecOutput(opsPath, ['version'], {
     silent: true,
     ignoreReturnCode: true,
