@@ -1,0 +1,186 @@
+/** File fixtures for tests: ELF files, scripts, workspaces, temp dirs, a seeded ops home. */
+import * as fs from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import {
+  COMMON_FILES,
+  DEFAULT_KLIBS,
+  type NanosArch,
+  nanosReleaseEntries,
+  renderOpsDouble
+} from './mirror.js'
+
+export type ElfMachine = 'x86-64' | 'aarch64' | number
+
+export interface ElfOptions {
+  /** ELF class: 64 (default) or 32. */
+  cls?: 64 | 32
+  /** e_machine: 'x86-64' (62, default), 'aarch64' (183) or a number. */
+  machine?: ElfMachine
+  /** Data encoding: 'little' (default) or 'big'. */
+  endian?: 'little' | 'big'
+  /** Total file size in bytes (default 4096; never smaller than the header). */
+  size?: number
+  /** Seed of the bytes after the header, so two binaries can differ (default 'elf'). */
+  seed?: string
+  /** File mode (default 0o755). */
+  mode?: number
+}
+
+export const EM_X86_64 = 62
+export const EM_AARCH64 = 183
+
+function machineNumber(m: ElfMachine): number {
+  if (m === 'x86-64') return EM_X86_64
+  if (m === 'aarch64') return EM_AARCH64
+  return m
+}
+
+/** Bytes of a minimal ELF executable header followed by deterministic filler. */
+export function elfBytes(opts: ElfOptions = {}): Buffer {
+  const cls = opts.cls ?? 64
+  const little = (opts.endian ?? 'little') === 'little'
+  const headerSize = cls === 64 ? 64 : 52
+  const size = Math.max(opts.size ?? 4096, headerSize)
+  const buf = Buffer.alloc(size)
+  buf.write('\x7fELF', 0, 'latin1')
+  buf[4] = cls === 64 ? 2 : 1 // EI_CLASS
+  buf[5] = little ? 1 : 2 // EI_DATA
+  buf[6] = 1 // EI_VERSION
+  buf[7] = 0 // EI_OSABI: System V
+  const u16 = (v: number, o: number): void => {
+    if (little) buf.writeUInt16LE(v, o)
+    else buf.writeUInt16BE(v, o)
+  }
+  const u32 = (v: number, o: number): void => {
+    if (little) buf.writeUInt32LE(v, o)
+    else buf.writeUInt32BE(v, o)
+  }
+  u16(2, 16) // e_type: ET_EXEC
+  u16(machineNumber(opts.machine ?? 'x86-64'), 18) // e_machine
+  u32(1, 20) // e_version
+  if (cls === 64) {
+    u16(64, 52) // e_ehsize
+    u16(56, 54) // e_phentsize
+    u16(64, 58) // e_shentsize
+  } else {
+    u16(52, 40)
+    u16(32, 42)
+    u16(40, 46)
+  }
+  const seed = Buffer.from(`${opts.seed ?? 'elf'}:`, 'utf8')
+  for (let i = headerSize; i < size; i++) buf[i] = seed[(i - headerSize) % seed.length]
+  return buf
+}
+
+/** Writes a minimal ELF file (creating parent directories) and returns its bytes. */
+export function writeElf(file: string, opts: ElfOptions = {}): Buffer {
+  const bytes = elfBytes(opts)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, bytes)
+  fs.chmodSync(file, opts.mode ?? 0o755)
+  return bytes
+}
+
+/** Writes an executable shell script (not an ELF: ops refuses it). */
+export function writeScript(file: string, body = 'echo hello', shebang = '#!/bin/sh'): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, `${shebang}\n${body}\n`)
+  fs.chmodSync(file, 0o755)
+}
+
+/** Writes a text or binary file, creating parent directories. */
+export function writeFile(file: string, data: string | Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(file, data)
+}
+
+const tempDirs = new Set<string>()
+
+/** Creates a temp dir (realpath, so it matches what processes report as cwd). */
+export function makeTempDir(prefix = 'nia-test-'): string {
+  const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)))
+  tempDirs.add(dir)
+  return dir
+}
+
+export function removeDir(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true })
+  tempDirs.delete(dir)
+}
+
+/** Removes every dir made by makeTempDir/makeWorkspace that is still there (use in afterAll). */
+export function cleanupTempDirs(): void {
+  for (const d of [...tempDirs]) removeDir(d)
+}
+
+export interface Workspace {
+  /** The workspace root (use as cwd / GITHUB_WORKSPACE). */
+  dir: string
+  /** Workspace-relative path of the binary: 'target/release/my_prover'. */
+  relBinary: string
+  /** Absolute path of the binary. */
+  binary: string
+  /** Bytes of the binary. */
+  bytes: Buffer
+  cleanup(): void
+}
+
+export interface WorkspaceOptions extends ElfOptions {
+  /** Workspace-relative path of the binary (default 'target/release/my_prover'). */
+  relBinary?: string
+}
+
+/** A temp dir with an ELF binary at target/release/my_prover. */
+export function makeWorkspace(opts: WorkspaceOptions = {}): Workspace {
+  const dir = makeTempDir('nia-ws-')
+  const relBinary = opts.relBinary ?? 'target/release/my_prover'
+  const binary = path.join(dir, relBinary)
+  const bytes = writeElf(binary, { seed: 'my_prover', ...opts })
+  return { dir, relBinary, binary, bytes, cleanup: () => removeDir(dir) }
+}
+
+export interface SeedOpsHomeOptions {
+  /** Nanos versions to lay out under <opshome>/<V>/ (default ['0.1.54']). */
+  versions?: string[]
+  arch?: NanosArch
+  /** Content of <opshome>/latest.txt; null = no latest.txt (default: last of versions). */
+  latest?: string | null
+  klibs?: string[]
+  /** Also extract the common files into <opshome>/common (default false). */
+  common?: boolean
+}
+
+/**
+ * Lays out an ops home like a finished download would: <parent>/.ops/<V>[-arm]/{kernel.img,
+ * boot.img, bootx64.efi, klibs/*}, latest.txt and optionally common/. Returns the .ops path.
+ * `parent` is what OPS_HOME must be set to.
+ */
+export function seedOpsHome(parent: string, opts: SeedOpsHomeOptions = {}): string {
+  const opsHome = path.join(parent, '.ops')
+  const versions = opts.versions ?? ['0.1.54']
+  const arch = opts.arch ?? 'amd64'
+  for (const v of versions) {
+    const dir = path.join(opsHome, arch === 'arm64' ? `${v}-arm` : v)
+    for (const e of nanosReleaseEntries(v, arch, opts.klibs ?? DEFAULT_KLIBS)) {
+      const p = path.join(dir, e.name)
+      if (e.type === 'dir') fs.mkdirSync(p, { recursive: true })
+      else writeFile(p, e.data ?? '')
+    }
+  }
+  const latest = opts.latest === undefined ? versions.at(-1) : opts.latest
+  if (latest !== null && latest !== undefined) writeFile(path.join(opsHome, 'latest.txt'), latest)
+  if (opts.common) {
+    for (const [rel, data] of Object.entries(COMMON_FILES))
+      writeFile(path.join(opsHome, 'common', rel), data)
+  }
+  return opsHome
+}
+
+/** Writes the ops double for a version as an executable `ops` in dir; returns its path. */
+export function installOpsDouble(dir: string, version = '0.1.46'): string {
+  const file = path.join(dir, 'ops')
+  writeFile(file, renderOpsDouble(version))
+  fs.chmodSync(file, 0o755)
+  return file
+}

@@ -1,0 +1,1202 @@
+/**
+ * Tests of the test harness itself: the loopback mirror, the ops double, the fixtures and the
+ * runner imitation. If these fail, the end-to-end results mean nothing.
+ */
+import { spawn, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as http from 'node:http'
+import * as path from 'node:path'
+import {
+  cleanupTempDirs,
+  elfBytes,
+  EM_AARCH64,
+  EM_X86_64,
+  installOpsDouble,
+  makeTempDir,
+  makeWorkspace,
+  seedOpsHome,
+  writeElf,
+  writeFile,
+  writeScript
+} from './fixtures.js'
+import { isDoubleImage, readDoubleImage } from './image.js'
+import {
+  COMMON_PATH,
+  kernelImage,
+  makeTar,
+  makeTarGz,
+  md5,
+  type Mirror,
+  NANOS_LATEST_PATH,
+  nanosReleasePath,
+  OPS_DOUBLE_PATH,
+  OPS_DOUBLE_PLACEHOLDER,
+  opsBinaryPath,
+  opsLatestPath,
+  opsMd5Path,
+  parseTar,
+  parseTarGz,
+  sha256,
+  startMirror
+} from './mirror.js'
+import {
+  annotations,
+  cleanupAllRuns,
+  cleanupRun,
+  errors,
+  notices,
+  parseKeyValueFile,
+  runAction,
+  warnings
+} from './run-action.js'
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+// ---------------------------------------------------------------------------------------------
+
+interface GetResult {
+  status?: number
+  headers?: http.IncomingHttpHeaders
+  body: Buffer
+  complete: boolean
+  error?: string
+}
+
+/** GET that never rejects: reports status, body so far, and whether the body completed. */
+function get(url: string, onData?: (received: number) => void): Promise<GetResult> {
+  return new Promise(resolve => {
+    const chunks: Buffer[] = []
+    let received = 0
+    const req = http.get(url, { agent: false }, res => {
+      res.on('data', (c: Buffer) => {
+        chunks.push(c)
+        received += c.length
+        onData?.(received)
+      })
+      res.on('error', () => undefined)
+      res.on('close', () =>
+        resolve({
+          status: res.statusCode,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          complete: res.complete
+        })
+      )
+    })
+    req.on('error', e =>
+      resolve({ body: Buffer.concat(chunks), complete: false, error: e.message })
+    )
+  })
+}
+
+interface OpsRun {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+let opsBin = ''
+
+/** Runs the double (the rendered 0.1.46 `ops`, executed directly) with a clean environment. */
+function runOps(
+  args: string[],
+  opts: { cwd: string; env?: Record<string, string | undefined>; bin?: string; viaNode?: boolean }
+): Promise<OpsRun> {
+  const env: Record<string, string> = {}
+  for (const k of ['PATH', 'LANG', 'TMPDIR']) if (process.env[k]) env[k] = process.env[k] as string
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v
+  const bin = opts.bin ?? opsBin
+  const child = opts.viaNode
+    ? spawn(process.execPath, [bin, ...args], { cwd: opts.cwd, env })
+    : spawn(bin, args, { cwd: opts.cwd, env })
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  child.stdout.on('data', (c: Buffer) => out.push(c))
+  child.stderr.on('data', (c: Buffer) => err.push(c))
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', code =>
+      resolve({
+        code,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8')
+      })
+    )
+  })
+}
+
+interface Ctx {
+  ws: string
+  opsParent: string
+  opsHome: string
+  home: string
+  userHome: string
+  env: Record<string, string>
+}
+
+/** A workspace with target/release/my_prover, an ops home seeded with Nanos 0.1.54, clean homes. */
+function setup(seed: Parameters<typeof seedOpsHome>[1] | null = {}): Ctx {
+  const ws = makeWorkspace().dir
+  const opsParent = makeTempDir('nia-opsparent-')
+  const opsHome = seed === null ? path.join(opsParent, '.ops') : seedOpsHome(opsParent, seed)
+  const home = makeTempDir('nia-home-')
+  const userHome = makeTempDir('nia-userhome-')
+  return {
+    ws,
+    opsParent,
+    opsHome,
+    home,
+    userHome,
+    env: { HOME: home, OPS_HOME: opsParent, OPS_DOUBLE_USER_HOME: userHome }
+  }
+}
+
+function writeJson(file: string, value: unknown): string {
+  writeFile(file, JSON.stringify(value))
+  return file
+}
+
+const IMAGE_LINE = /^Bootable image file:(.*)$/m
+
+function imageLine(stdout: string): string | undefined {
+  return IMAGE_LINE.exec(stdout)?.[1]
+}
+
+afterAll(() => {
+  cleanupTempDirs()
+  cleanupAllRuns()
+})
+
+beforeAll(() => {
+  opsBin = installOpsDouble(makeTempDir('nia-opsbin-'), '0.1.46')
+})
+
+// ---------------------------------------------------------------------------------------------
+// tar helpers
+// ---------------------------------------------------------------------------------------------
+
+describe('tar helpers', () => {
+  it('round-trips files, dirs, symlinks and long names', () => {
+    const long = 'a/'.repeat(60) + 'file.txt'
+    const entries = parseTar(
+      makeTar([
+        { name: 'dir', type: 'dir' },
+        { name: 'dir/x.bin', data: Buffer.from([0, 1, 2, 3]) },
+        { name: 'link', type: 'symlink', linkname: 'dir/x.bin' },
+        { name: long, data: 'long' }
+      ])
+    )
+    expect(entries.map(e => [e.name, e.type])).toEqual([
+      ['dir/', 'dir'],
+      ['dir/x.bin', 'file'],
+      ['link', 'symlink'],
+      [long, 'file']
+    ])
+    expect(entries[1].data).toEqual(Buffer.from([0, 1, 2, 3]))
+    expect(entries[2].linkname).toBe('dir/x.bin')
+    expect(entries[3].data.toString()).toBe('long')
+  })
+
+  it('is deterministic and readable by the system tar when there is one', () => {
+    const entries = [
+      { name: 'klibs', type: 'dir' as const },
+      { name: 'klibs/ntp', data: 'ntp' },
+      { name: 'kernel.img', data: 'k' }
+    ]
+    const a = makeTarGz(entries)
+    expect(a.equals(makeTarGz(entries))).toBe(true)
+    expect(parseTarGz(a).map(e => e.name)).toEqual(['klibs/', 'klibs/ntp', 'kernel.img'])
+    if (spawnSync('tar', ['--version']).status !== 0) return
+    const dir = makeTempDir('nia-tar-')
+    fs.writeFileSync(path.join(dir, 'a.tar.gz'), a)
+    fs.mkdirSync(path.join(dir, 'out'))
+    const x = spawnSync('tar', ['-xzf', path.join(dir, 'a.tar.gz'), '-C', path.join(dir, 'out')])
+    expect(x.status).toBe(0)
+    expect(fs.readFileSync(path.join(dir, 'out/klibs/ntp'), 'utf8')).toBe('ntp')
+    expect(fs.readFileSync(path.join(dir, 'out/kernel.img'), 'utf8')).toBe('k')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// mirror
+// ---------------------------------------------------------------------------------------------
+
+describe('mirror', () => {
+  let mirror: Mirror
+  beforeAll(async () => {
+    mirror = await startMirror()
+  })
+  afterAll(async () => {
+    await mirror.close()
+  })
+  beforeEach(() => {
+    mirror.clearFaults()
+    mirror.resetRequests()
+  })
+
+  it('serves each Ops version with its own bytes and a bare md5 file', async () => {
+    const seen = new Set<string>()
+    for (const v of ['0.1.45', '0.1.46']) {
+      for (const os of ['linux', 'darwin'] as const) {
+        for (const arch of ['amd64', 'arm64'] as const) {
+          const bin = await get(mirror.urlOf(opsBinaryPath(v, os, arch)))
+          const sum = await get(mirror.urlOf(opsMd5Path(v, os, arch)))
+          expect(bin.status).toBe(200)
+          expect(sum.status).toBe(200)
+          expect(sum.body.toString()).toBe(md5(bin.body) + '\n')
+          expect(sum.body.toString()).toMatch(/^[0-9a-f]{32}\n$/)
+          const text = bin.body.toString()
+          expect(text.startsWith(`#!${process.execPath}\n`)).toBe(true)
+          expect(text).toContain(`const RAW_VERSION = '${v}'`)
+          expect(text).not.toContain(OPS_DOUBLE_PLACEHOLDER)
+          seen.add(md5(bin.body))
+        }
+      }
+    }
+    expect(seen.size).toBe(2)
+    expect(mirror.urlOf(opsMd5Path('0.1.46', 'linux', 'arm64'))).toMatch(
+      /\/cli\/linux\/aarch64\/release\/0\.1\.46\/ops-linux-aarch64-0\.1\.46\.md5$/
+    )
+    const latest = await get(mirror.urlOf(opsLatestPath()))
+    expect(latest.body.equals(mirror.opsBinary('0.1.46'))).toBe(true)
+    expect((await get(mirror.urlOf('/cli/linux/aarch64/ops'))).status).toBe(200)
+    expect((await get(mirror.urlOf('/cli/linux/ops.md5'))).status).toBe(403)
+  })
+
+  it('serves Nanos releases with entries at the root, latest.txt and the common files', async () => {
+    expect((await get(mirror.urlOf(NANOS_LATEST_PATH))).body.toString()).toBe('0.1.54\n')
+    for (const v of ['0.1.53', '0.1.54']) {
+      const res = await get(mirror.urlOf(`/nanos/release/${v}/nanos-release-linux-${v}.tar.gz`))
+      expect(res.status).toBe(200)
+      const entries = parseTarGz(res.body)
+      const names = entries.map(e => e.name)
+      expect(names).toEqual(
+        expect.arrayContaining([
+          'kernel.img',
+          'boot.img',
+          'bootx64.efi',
+          'klibs/',
+          'klibs/gpu_nvidia',
+          'klibs/ntp',
+          'klibs/tls'
+        ])
+      )
+      expect(names.every(n => !n.startsWith('./') && !n.startsWith('/'))).toBe(true)
+      const kernel = entries.find(e => e.name === 'kernel.img')
+      expect(kernel?.data.equals(kernelImage(v))).toBe(true)
+      expect(kernel?.data.toString()).toContain(v)
+      const arm = parseTarGz((await get(mirror.urlOf(nanosReleasePath(v, 'arm64')))).body)
+      expect(arm.find(e => e.name === 'kernel.img')?.data.toString()).toContain(`${v} arm64`)
+    }
+    const common = parseTarGz((await get(mirror.urlOf(COMMON_PATH))).body)
+    expect(common.map(e => e.name)).toEqual(
+      expect.arrayContaining([
+        'etc/ssl/certs/ca-certificates.crt',
+        'lib/x86_64-linux-gnu/libnss_dns.so.2'
+      ])
+    )
+  })
+
+  it('answers 403 with an XML body for missing objects, like Cloud Storage', async () => {
+    for (const p of [
+      '/cli/linux/release/9.9.9/ops',
+      '/nanos/release/0.1.99/nanos-release-linux-0.1.99.tar.gz',
+      '/'
+    ]) {
+      const res = await get(mirror.urlOf(p))
+      expect(res.status).toBe(403)
+      expect(res.body.toString()).toContain('<Code>AccessDenied</Code>')
+      expect(res.headers?.['content-type']).toMatch(/xml/)
+    }
+  })
+
+  it('records and counts requests', async () => {
+    await get(mirror.urlOf(NANOS_LATEST_PATH))
+    await get(mirror.urlOf(NANOS_LATEST_PATH))
+    await get(mirror.urlOf('/cli/linux/release/0.1.46/ops'))
+    await get(mirror.urlOf('/missing'))
+    expect(mirror.count()).toBe(4)
+    expect(mirror.count('/nanos/')).toBe(2)
+    expect(mirror.count('/cli/')).toBe(1)
+    const reqs = mirror.requests()
+    expect(reqs[0]).toEqual(
+      expect.objectContaining({ method: 'GET', path: NANOS_LATEST_PATH, status: 200, bytes: 7 })
+    )
+    expect(reqs[3]).toEqual(expect.objectContaining({ path: '/missing', status: 403 }))
+    expect(reqs[2].bytes).toBe(mirror.opsBinary('0.1.46').length)
+    mirror.resetRequests()
+    expect(mirror.count()).toBe(0)
+  })
+
+  it('injects a status for the next N requests, then behaves normally', async () => {
+    mirror.fault(NANOS_LATEST_PATH, { status: 503, times: 2 })
+    expect((await get(mirror.urlOf(NANOS_LATEST_PATH))).status).toBe(503)
+    expect((await get(mirror.urlOf(NANOS_LATEST_PATH))).status).toBe(503)
+    expect((await get(mirror.urlOf(NANOS_LATEST_PATH))).status).toBe(200)
+    mirror.fault('/nanos/release/*', { status: 404 })
+    const a = await get(mirror.urlOf(nanosReleasePath('0.1.53')))
+    const b = await get(mirror.urlOf(nanosReleasePath('0.1.54')))
+    expect([a.status, b.status]).toEqual([404, 404])
+    expect((await get(mirror.urlOf(COMMON_PATH))).status).toBe(200)
+    mirror.fault('/nanos/release/*', null)
+    expect((await get(mirror.urlOf(nanosReleasePath('0.1.54')))).status).toBe(200)
+    expect(
+      mirror
+        .requests()
+        .filter(r => r.fault)
+        .map(r => r.fault)
+    ).toEqual(['status 503', 'status 503', 'status 404', 'status 404'])
+  })
+
+  it('drops the socket before or after the headers', async () => {
+    const p = opsBinaryPath('0.1.46')
+    mirror.fault(p, { drop: 'before-headers', times: 1 })
+    const before = await get(mirror.urlOf(p))
+    expect(before.status).toBeUndefined()
+    expect(before.error).toBeDefined()
+    mirror.fault(p, { drop: 'after-headers', times: 1 })
+    const after = await get(mirror.urlOf(p))
+    expect(after.status).toBe(200)
+    expect(after.complete).toBe(false)
+    expect(after.body.length).toBe(0)
+    expect((await get(mirror.urlOf(p))).complete).toBe(true)
+  })
+
+  it('corrupts bodies keeping their length, and truncates them', async () => {
+    const p = opsBinaryPath('0.1.45')
+    const good = mirror.opsBinary('0.1.45')
+    mirror.fault(p, { corrupt: true, times: 1 })
+    const bad = await get(mirror.urlOf(p))
+    expect(bad.status).toBe(200)
+    expect(bad.complete).toBe(true)
+    expect(bad.body.length).toBe(good.length)
+    expect(md5(bad.body)).not.toBe(md5(good))
+    mirror.fault(p, { truncate: 100, times: 1 })
+    const cut = await get(mirror.urlOf(p))
+    expect(cut.status).toBe(200)
+    expect(Number(cut.headers?.['content-length'])).toBe(good.length)
+    expect(cut.complete).toBe(false)
+    expect(cut.body.length).toBe(100)
+    expect(cut.body.equals(good.subarray(0, 100))).toBe(true)
+  })
+
+  it('delays a response but still serves it', async () => {
+    mirror.fault(NANOS_LATEST_PATH, { delayMs: 50, times: 1 })
+    const res = await get(mirror.urlOf(NANOS_LATEST_PATH))
+    expect(res.status).toBe(200)
+    expect(res.body.toString()).toBe('0.1.54\n')
+    expect(mirror.requests()[0].fault).toBe('delay')
+  })
+
+  it('honours a base path prefix', async () => {
+    const m = await startMirror({ basePath: 'some/prefix/', opsVersions: ['0.1.46'] })
+    try {
+      expect(m.url).toBe(`${m.origin}/some/prefix`)
+      expect((await get(`${m.url}/nanos/release/latest.txt`)).status).toBe(200)
+      expect((await get(`${m.origin}/nanos/release/latest.txt`)).status).toBe(403)
+      expect(m.count('/nanos/release/latest.txt')).toBe(1)
+      expect(m.requests()[0].rawPath).toBe('/some/prefix/nanos/release/latest.txt')
+      expect((await get(m.urlOf(opsBinaryPath('0.1.45')))).status).toBe(403)
+    } finally {
+      await m.close()
+    }
+  })
+
+  it('takes faults at start, stalls bodies, and closes without hanging on stalled sockets', async () => {
+    const p = nanosReleasePath('0.1.54')
+    const m = await startMirror({ faults: { [p]: { stall: 10 } } })
+    const full = m.object(p)
+    expect(full).toBeDefined()
+    let pending: Promise<GetResult> | undefined
+    const gotTen = new Promise<void>(resolve => {
+      pending = get(m.urlOf(p), n => {
+        if (n >= 10) resolve()
+      })
+    })
+    await gotTen
+    await m.close()
+    const res = await (pending as Promise<GetResult>)
+    expect(res.status).toBe(200)
+    expect(res.complete).toBe(false)
+    expect(res.body.length).toBe(10)
+    expect(m.requests()[0]).toEqual(expect.objectContaining({ fault: 'stall', bytes: 10 }))
+  })
+
+  it('lets objects be replaced and removed while running', async () => {
+    const p = '/nanos/release/latest.txt'
+    mirror.setObject(p, '0.1.99\n')
+    expect((await get(mirror.urlOf(p))).body.toString()).toBe('0.1.99\n')
+    mirror.deleteObject(p)
+    expect((await get(mirror.urlOf(p))).status).toBe(403)
+    mirror.setObject(p, '0.1.54\n')
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// fixtures
+// ---------------------------------------------------------------------------------------------
+
+describe('fixtures', () => {
+  it('writes minimal ELF headers', () => {
+    const dir = makeTempDir()
+    const a = writeElf(path.join(dir, 'a'), { machine: 'x86-64' })
+    expect(a.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
+    expect([a[4], a[5], a[6]]).toEqual([2, 1, 1])
+    expect(a.readUInt16LE(18)).toBe(EM_X86_64)
+    const b = elfBytes({ cls: 32, machine: 'aarch64', endian: 'big', size: 10 })
+    expect(b.length).toBe(52)
+    expect([b[4], b[5]]).toEqual([1, 2])
+    expect(b.readUInt16BE(18)).toBe(EM_AARCH64)
+    expect(elfBytes({ machine: 40 }).readUInt16LE(18)).toBe(40)
+    expect(fs.statSync(path.join(dir, 'a')).mode & 0o111).not.toBe(0)
+  })
+
+  it('makes a workspace with target/release/my_prover', () => {
+    const ws = makeWorkspace()
+    expect(fs.readFileSync(path.join(ws.dir, 'target/release/my_prover')).equals(ws.bytes)).toBe(
+      true
+    )
+    ws.cleanup()
+    expect(fs.existsSync(ws.dir)).toBe(false)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// the ops double
+// ---------------------------------------------------------------------------------------------
+
+describe('ops double: environment and home', () => {
+  it('prints versions and runs both as the raw script and as the rendered binary', async () => {
+    const c = setup()
+    const r = await runOps(['version'], { cwd: c.ws, env: c.env })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Ops version: 0.1.46\nNanos version: 0.1.54\n')
+    const raw = await runOps(['version'], {
+      cwd: c.ws,
+      env: c.env,
+      bin: OPS_DOUBLE_PATH,
+      viaNode: true
+    })
+    expect(raw.stdout).toContain('Ops version: 0.0.0-double')
+  })
+
+  it('treats OPS_HOME as the PARENT of .ops and creates the state dirs there', async () => {
+    const c = setup()
+    const r = await runOps(['version'], { cwd: c.ws, env: c.env })
+    expect(r.code).toBe(0)
+    for (const d of ['images', 'instances', 'manifests', 'volumes']) {
+      expect(fs.statSync(path.join(c.opsParent, '.ops', d)).isDirectory()).toBe(true)
+    }
+    expect(fs.existsSync(path.join(c.home, '.ops'))).toBe(false)
+    expect(fs.existsSync(path.join(c.opsParent, 'images'))).toBe(false)
+  })
+
+  it('uses $HOME/.ops without OPS_HOME', async () => {
+    const c = setup()
+    seedOpsHome(c.home)
+    const r = await runOps(['build', 'target/release/my_prover'], {
+      cwd: c.ws,
+      env: { ...c.env, OPS_HOME: undefined }
+    })
+    expect(r.code).toBe(0)
+    expect(imageLine(r.stdout)).toBe(path.join(c.home, '.ops', 'images', 'my_prover'))
+  })
+
+  it('is offline unless OPS_DOUBLE_LATEST_URL is set, and then reads it', async () => {
+    const c = setup()
+    const off = await runOps(['version'], { cwd: c.ws, env: c.env })
+    expect(off.stdout).toContain('\x1b[1;33mversion lookup failed, using local.')
+    const m = await startMirror()
+    try {
+      const on = await runOps(['build', 'target/release/my_prover'], {
+        cwd: c.ws,
+        env: { ...c.env, OPS_DOUBLE_LATEST_URL: m.urlOf(NANOS_LATEST_PATH) }
+      })
+      expect(on.code).toBe(0)
+      expect(on.stdout).not.toContain('version lookup failed')
+      expect(m.count(NANOS_LATEST_PATH)).toBe(1)
+      expect(readDoubleImage(imageLine(on.stdout) as string).record.latestLookup).toBe('0.1.54')
+    } finally {
+      await m.close()
+    }
+  })
+
+  it('fails with "No local build found." offline without <opshome>/latest.txt', async () => {
+    const c = setup({ latest: null })
+    for (const args of [
+      ['version'],
+      ['build', 'target/release/my_prover', '--nanos-version', '0.1.54']
+    ]) {
+      const r = await runOps(args, { cwd: c.ws, env: c.env })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toContain('No local build found.')
+    }
+  })
+
+  it('refuses `ops update` loudly and rejects unknown subcommands', async () => {
+    const c = setup()
+    const up = await runOps(['update'], { cwd: c.ws, env: c.env })
+    expect(up.code).toBe(3)
+    expect(up.stderr).toContain('ops update')
+    const other = await runOps(['run', 'x'], { cwd: c.ws, env: c.env })
+    expect(other.code).toBe(1)
+  })
+
+  it('logs every invocation when OPS_DOUBLE_LOG is set', async () => {
+    const c = setup()
+    const log = path.join(c.opsParent, 'ops.log')
+    const env = {
+      ...c.env,
+      OPS_DOUBLE_LOG: log,
+      OPS_DEFAULT_CONFIG: '/dev/null',
+      ops_render_config: 'false'
+    }
+    await runOps(['version'], { cwd: c.ws, env })
+    await runOps(['update'], { cwd: c.ws, env })
+    const lines = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map(l => JSON.parse(l))
+    expect(lines).toEqual([
+      {
+        argv: ['version'],
+        cwd: c.ws,
+        env: {
+          OPS_HOME: c.opsParent,
+          OPS_DEFAULT_CONFIG: '/dev/null',
+          ops_render_config: 'false',
+          HOME: c.home
+        },
+        exit: 0
+      },
+      expect.objectContaining({ argv: ['update'], exit: 3 })
+    ])
+  })
+})
+
+describe('ops double: build', () => {
+  it('builds, colours its logs and prints "Bootable image file:<abs path>"', async () => {
+    const c = setup()
+    const r = await runOps(['build', './target/release/my_prover', '--nanos-version', '0.1.54'], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('\x1b[1;32m')
+    const img = imageLine(r.stdout)
+    expect(img).toBe(path.join(c.opsHome, 'images', 'my_prover'))
+    expect(isDoubleImage(img as string)).toBe(true)
+    const { record } = readDoubleImage(img as string)
+    const bin = fs.readFileSync(path.join(c.ws, 'target/release/my_prover'))
+    expect(record.program).toEqual(
+      expect.objectContaining({
+        imagePath: '/target/release/my_prover',
+        hostPath: path.join(c.ws, 'target/release/my_prover'),
+        size: bin.length,
+        sha256: sha256(bin)
+      })
+    )
+    expect(record.nanosVersion).toBe('0.1.54')
+    expect(record.kernelSha256).toBe(sha256(kernelImage('0.1.54')))
+    expect(record.env).toEqual(
+      expect.objectContaining({
+        USER: 'root',
+        PWD: '/',
+        OPS_VERSION: '0.1.46',
+        NANOS_VERSION: '0.1.54',
+        NANOS_ARCH: 'amd64',
+        IMAGE_NAME: 'my_prover'
+      })
+    )
+    expect(record.opsHome).toBe(c.opsHome)
+    expect(record.cwd).toBe(c.ws)
+  })
+
+  it('keeps only the text before the first "." of -i', async () => {
+    const c = setup()
+    const r = await runOps(['build', 'target/release/my_prover', '-i', 'prover.img'], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(imageLine(r.stdout)).toBe(path.join(c.opsHome, 'images', 'prover'))
+    expect(fs.existsSync(path.join(c.opsHome, 'images', 'prover'))).toBe(true)
+    expect(fs.existsSync(path.join(c.opsHome, 'images', 'prover.img'))).toBe(false)
+    const r2 = await runOps(['build', 'target/release/my_prover', '--imagename=dir/a.b.c'], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(imageLine(r2.stdout)).toBe(path.join(c.opsHome, 'images', 'a'))
+  })
+
+  it('lets JSON Program replace the positional path, opened relative to the cwd', async () => {
+    const c = setup()
+    const cfg = writeJson(path.join(c.ws, 'm.json'), { Program: 'my_prover' })
+    const r = await runOps(['build', './target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('open my_prover: no such file or directory')
+    expect(imageLine(r.stdout)).toBeUndefined()
+    writeElf(path.join(c.ws, 'my_prover'), { seed: 'other' })
+    const ok = await runOps(['build', './target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(ok.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(ok.stdout) as string)
+    expect(record.program.imagePath).toBe('/my_prover')
+    expect(record.program.hostPath).toBe(path.join(c.ws, 'my_prover'))
+    expect(record.name).toBe('my_prover')
+    expect(record.args[0]).toBe('my_prover')
+  })
+
+  it('reads Files and Dirs relative to the cwd, a leading "/" included', async () => {
+    const c = setup()
+    writeFile(path.join(c.ws, 'lib/x/libdl.so.2'), 'libdl')
+    writeFile(path.join(c.ws, 'assets/a.txt'), 'A')
+    writeFile(path.join(c.ws, 'assets/sub/b.txt'), 'B')
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      Files: ['/lib/x/libdl.so.2'],
+      Dirs: ['assets']
+    })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.files).toEqual([
+      expect.objectContaining({
+        imagePath: '/lib/x/libdl.so.2',
+        hostPath: path.join(c.ws, 'lib/x/libdl.so.2'),
+        sha256: sha256('libdl')
+      })
+    ])
+    expect(record.dirs.map(d => [d.imagePath, d.type])).toEqual([
+      ['/assets', 'dir'],
+      ['/assets/a.txt', 'file'],
+      ['/assets/sub', 'dir'],
+      ['/assets/sub/b.txt', 'file']
+    ])
+    // a file that exists only at the absolute host path is NOT found
+    writeJson(cfg, { Files: ['/etc/hostname-does-not-exist-in-ws'] })
+    const miss = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(miss.code).toBe(1)
+    expect(imageLine(miss.stdout)).toBeUndefined()
+    writeJson(cfg, { Dirs: ['nope'] })
+    expect(
+      (await runOps(['build', 'target/release/my_prover', '-c', cfg], { cwd: c.ws, env: c.env }))
+        .code
+    ).toBe(1)
+  })
+
+  it('stores symlinks met in Dirs as links, the entry itself included', async () => {
+    const c = setup()
+    const real = makeTempDir('nia-real-')
+    writeFile(path.join(real, 'lib.so'), 'real')
+    fs.symlinkSync(real, path.join(c.ws, 'staged'))
+    fs.mkdirSync(path.join(c.ws, 'tree'))
+    fs.symlinkSync(path.join(real, 'lib.so'), path.join(c.ws, 'tree', 'lib.so'))
+    const cfg = writeJson(path.join(c.ws, 'm.json'), { Dirs: ['staged', 'tree'] })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.dirs).toEqual([
+      expect.objectContaining({ imagePath: '/staged', type: 'symlink', target: real }),
+      expect.objectContaining({ imagePath: '/tree', type: 'dir' }),
+      expect.objectContaining({
+        imagePath: '/tree/lib.so',
+        type: 'symlink',
+        target: path.join(real, 'lib.so')
+      })
+    ])
+    expect(record.dirs.some(d => d.sha256 === sha256('real'))).toBe(false)
+  })
+
+  it('pre-loads OPS_DEFAULT_CONFIG and merges -c over it (maps key-wise, others replaced)', async () => {
+    const c = setup()
+    const defaults = writeJson(path.join(c.opsParent, 'defaults.json'), {
+      Env: { A: 'default', B: 'default' },
+      Args: ['--from-defaults'],
+      Klibs: ['ntp'],
+      SomethingUnknown: true // json.Unmarshal of defaults ignores unknown keys
+    })
+    const cfg = writeJson(path.join(c.ws, 'm.json'), { Env: { B: 'config' }, Klibs: ['tls'] })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: { ...c.env, OPS_DEFAULT_CONFIG: defaults }
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.env).toEqual(expect.objectContaining({ A: 'default', B: 'config' }))
+    expect(record.args).toEqual(['target/release/my_prover', '--from-defaults'])
+    expect(record.klibs.loaded).toEqual(['tls'])
+    expect(record.defaultsSource).toBe(defaults)
+  })
+
+  it('reads .opsrc from the user-database home (OPS_DOUBLE_USER_HOME), not $HOME', async () => {
+    const c = setup()
+    writeJson(path.join(c.userHome, '.opsrc'), { Env: { FROM_OPSRC: '1' } })
+    writeJson(path.join(c.home, '.opsrc'), { Env: { FROM_HOME: '1' } })
+    const r = await runOps(['build', 'target/release/my_prover'], { cwd: c.ws, env: c.env })
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.env.FROM_OPSRC).toBe('1')
+    expect(record.env.FROM_HOME).toBeUndefined()
+    const empty = writeJson(path.join(c.opsParent, 'empty.json'), {})
+    const r2 = await runOps(['build', 'target/release/my_prover'], {
+      cwd: c.ws,
+      env: { ...c.env, OPS_DEFAULT_CONFIG: empty }
+    })
+    expect(readDoubleImage(imageLine(r2.stdout) as string).record.env.FROM_OPSRC).toBeUndefined()
+  })
+
+  it('expands $VARS in the config only with ops_render_config=true', async () => {
+    const c = setup()
+    const cfg = path.join(c.ws, 'm.json')
+    writeFile(cfg, '{"Env": {"T": "$TOKEN", "U": "${TOKEN}x", "P": "a$b", "D": "$$"}}')
+    const env = { ...c.env, TOKEN: 's3cr' }
+    const on = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: { ...env, ops_render_config: 'true' }
+    })
+    expect(readDoubleImage(imageLine(on.stdout) as string).record.env).toEqual(
+      expect.objectContaining({ T: 's3cr', U: 's3crx', P: 'a', D: '' })
+    )
+    const off = await runOps(['build', 'target/release/my_prover', '-c', cfg], { cwd: c.ws, env })
+    expect(readDoubleImage(imageLine(off.stdout) as string).record.env).toEqual(
+      expect.objectContaining({ T: '$TOKEN', U: '${TOKEN}x', P: 'a$b', D: '$$' })
+    )
+  })
+
+  it('matches config keys case-insensitively', async () => {
+    const c = setup()
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      env: { LOWER: '1' },
+      PROGRAM: 'target/release/my_prover'
+    })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    expect(readDoubleImage(imageLine(r.stdout) as string).record.env.LOWER).toBe('1')
+  })
+
+  it.each([
+    [{ Runtime: 'x' }, 'json: unknown field "Runtime"'],
+    [
+      { Env: { A: 1 } },
+      'json: cannot unmarshal number into Go struct field Config.Env of type string'
+    ],
+    [
+      { Args: 'x' },
+      'json: cannot unmarshal string into Go struct field Config.Args of type []string'
+    ],
+    [
+      { RebootOnExit: 'true' },
+      'json: cannot unmarshal string into Go struct field Config.RebootOnExit of type bool'
+    ]
+  ])('an unparseable config (%j) exits 0 with no image', async (config, message) => {
+    const c = setup()
+    const cfg = writeJson(path.join(c.ws, 'm.json'), config)
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain(`Error: failed converting configuration file: ${message}`)
+    expect(r.stderr).toContain('Usage:')
+    expect(imageLine(r.stdout)).toBeUndefined()
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('reports JSON syntax errors the same way (exit 0, no image)', async () => {
+    const c = setup()
+    const cfg = path.join(c.ws, 'm.json')
+    for (const [text, message] of [
+      ['{"Env": {"A": "1"},', 'unexpected EOF'],
+      ['{"Env" "x"}', `invalid character '"' after object key`],
+      ['', 'EOF']
+    ]) {
+      writeFile(cfg, text)
+      const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+        cwd: c.ws,
+        env: c.env
+      })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain(`Error: failed converting configuration file: ${message}\n`)
+      expect(imageLine(r.stdout)).toBeUndefined()
+    }
+  })
+
+  it('fails (exit 1) on a boolean or number ManifestPassthrough value', async () => {
+    const c = setup()
+    for (const value of [true, 1]) {
+      const cfg = writeJson(path.join(c.ws, 'm.json'), {
+        ManifestPassthrough: { readonly_rootfs: value }
+      })
+      const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+        cwd: c.ws,
+        env: c.env
+      })
+      expect(r.code).toBe(1)
+      expect(r.stdout).toContain('error writing manifest')
+      expect(imageLine(r.stdout)).toBeUndefined()
+    }
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      ManifestPassthrough: { readonly_rootfs: 'true', list: ['a'], obj: { k: 'v' } }
+    })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    expect(readDoubleImage(imageLine(r.stdout) as string).record.passthrough).toEqual({
+      readonly_rootfs: 'true',
+      list: ['a'],
+      obj: { k: 'v' }
+    })
+  })
+
+  it('needs <opshome>/<V>/kernel.img for --nanos-version and ignores NanosVersion in the JSON', async () => {
+    const c = setup()
+    const r = await runOps(['build', 'target/release/my_prover', '--nanos-version', '0.1.53'], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("release '0.1.53' is not found")
+    seedOpsHome(c.opsParent, { versions: ['0.1.53'], latest: '0.1.54' })
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      NanosVersion: '0.1.99',
+      Kernel: '/nope/kernel.img'
+    })
+    const ok = await runOps(
+      ['build', 'target/release/my_prover', '--nanos-version', '0.1.53', '-c', cfg],
+      {
+        cwd: c.ws,
+        env: c.env
+      }
+    )
+    expect(ok.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(ok.stdout) as string)
+    expect(record.nanosVersion).toBe('0.1.53')
+    expect(record.kernelSha256).toBe(sha256(kernelImage('0.1.53')))
+    expect(record.manifest.Kernel).toBeUndefined()
+  })
+
+  it('without --nanos-version uses latest.txt and fails when that kernel is missing', async () => {
+    const c = setup({ versions: ['0.1.53'], latest: '0.1.54' })
+    const r = await runOps(['build', 'target/release/my_prover'], { cwd: c.ws, env: c.env })
+    expect(r.code).toBe(1)
+    fs.writeFileSync(path.join(c.opsHome, 'latest.txt'), '0.1.53')
+    const ok = await runOps(['build', 'target/release/my_prover'], { cwd: c.ws, env: c.env })
+    expect(ok.code).toBe(0)
+    expect(readDoubleImage(imageLine(ok.stdout) as string).record.nanosVersion).toBe('0.1.53')
+  })
+
+  it('warns about a missing klib and still succeeds; KlibDir is relative to the cwd', async () => {
+    const c = setup()
+    writeFile(path.join(c.ws, 'myklibs/gpu_nvidia'), 'klib')
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      Klibs: ['gpu_nvidia', 'nope'],
+      KlibDir: 'myklibs'
+    })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('Klib "nope" not found in directory "myklibs"')
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.klibs.loaded).toEqual(['gpu_nvidia'])
+    expect(record.klibs.missing).toEqual(['nope'])
+  })
+
+  it('renumbers a %N mount label from %0 like ops >= 0.1.42', async () => {
+    const c = setup()
+    const cfg = writeJson(path.join(c.ws, 'm.json'), { Mounts: { '%1': '/workspace' } })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(readDoubleImage(imageLine(r.stdout) as string).record.mounts).toEqual({
+      given: { '%1': '/workspace' },
+      image: { '%0': '/workspace' }
+    })
+  })
+
+  it('accepts only ELF programs for the target architecture', async () => {
+    const c = setup()
+    writeScript(path.join(c.ws, 'run.sh'))
+    const script = await runOps(['build', 'run.sh'], { cwd: c.ws, env: c.env })
+    expect(script.code).toBe(1)
+    expect(script.stdout).toContain('only ELF binaries are supported')
+    writeElf(path.join(c.ws, 'arm_prover'), { machine: 'aarch64' })
+    const mixed = await runOps(['build', 'arm_prover'], { cwd: c.ws, env: c.env })
+    expect(mixed.code).toBe(1)
+    seedOpsHome(c.opsParent, { arch: 'arm64' })
+    const arm = await runOps(['build', 'arm_prover', '--arch', 'arm64'], { cwd: c.ws, env: c.env })
+    expect(arm.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(arm.stdout) as string)
+    expect(record.arch).toBe('arm64')
+    expect(record.kernelSha256).toBe(sha256(kernelImage('0.1.54', 'arm64')))
+    const wrongArch = await runOps(['build', 'target/release/my_prover', '--arch', 'x86_64'], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(wrongArch.code).toBe(1)
+  })
+
+  it('rejects flags it does not know, like cobra', async () => {
+    const c = setup()
+    for (const flag of ['--skipbuild', '--gpus=1', '-e']) {
+      const r = await runOps(['build', 'target/release/my_prover', flag], { cwd: c.ws, env: c.env })
+      expect(r.code).toBe(1)
+      expect(r.stderr).toMatch(/^Error: unknown (shorthand )?flag/)
+    }
+  })
+
+  it('writes filler up to OPS_DOUBLE_IMAGE_SIZE (program, zero or random)', async () => {
+    const c = setup()
+    for (const fill of ['program', 'zero', 'random']) {
+      const r = await runOps(['build', 'target/release/my_prover', '-i', fill], {
+        cwd: c.ws,
+        env: {
+          ...c.env,
+          OPS_DOUBLE_IMAGE_SIZE: String(3 * 1024 * 1024 + 7),
+          OPS_DOUBLE_IMAGE_FILL: fill
+        }
+      })
+      const img = imageLine(r.stdout) as string
+      expect(fs.statSync(img).size).toBe(3 * 1024 * 1024 + 7)
+      const parsed = readDoubleImage(img)
+      expect(parsed.size).toBe(3 * 1024 * 1024 + 7)
+      const tail = fs.readFileSync(img).subarray(parsed.headerBytes, parsed.headerBytes + 64)
+      if (fill === 'zero') expect(tail.every(b => b === 0)).toBe(true)
+      if (fill === 'program') expect(tail.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
+    }
+  })
+})
+
+describe('ops double: failure injection', () => {
+  const build = (c: Ctx, fail: string): Promise<OpsRun> =>
+    runOps(['build', 'target/release/my_prover'], {
+      cwd: c.ws,
+      env: { ...c.env, OPS_DOUBLE_FAIL: fail }
+    })
+  const image = (c: Ctx): string => path.join(c.opsHome, 'images', 'my_prover')
+
+  it('exit1: log.Fatal-like message on stdout, exit 1, no image', async () => {
+    const c = setup()
+    const r = await build(c, 'exit1')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('injected failure')
+    expect(imageLine(r.stdout)).toBeUndefined()
+    expect(fs.existsSync(image(c))).toBe(false)
+  })
+
+  it('panic: Go-like panic and goroutine trace on stderr, exit 2', async () => {
+    const c = setup()
+    const r = await build(c, 'panic')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/^panic: /)
+    expect(r.stderr).toContain('goroutine 1 [running]:')
+  })
+
+  it('noimage: exit 0 without the image line or file', async () => {
+    const c = setup()
+    const r = await build(c, 'noimage')
+    expect(r.code).toBe(0)
+    expect(imageLine(r.stdout)).toBeUndefined()
+    expect(fs.existsSync(image(c))).toBe(false)
+  })
+
+  it('missingfile: prints the image line but writes no file', async () => {
+    const c = setup()
+    const r = await build(c, 'missingfile')
+    expect(r.code).toBe(0)
+    expect(imageLine(r.stdout)).toBe(image(c))
+    expect(fs.existsSync(image(c))).toBe(false)
+  })
+
+  it('hang: never exits until killed', async () => {
+    const c = setup()
+    const log = path.join(c.opsParent, 'ops.log')
+    const child = spawn(opsBin, ['build', 'target/release/my_prover'], {
+      cwd: c.ws,
+      env: { PATH: process.env.PATH ?? '', ...c.env, OPS_DOUBLE_FAIL: 'hang', OPS_DOUBLE_LOG: log }
+    })
+    const closed = new Promise<number | null>(resolve => child.on('close', code => resolve(code)))
+    while (!fs.existsSync(log) || !fs.readFileSync(log, 'utf8').includes('"hang":true')) {
+      await new Promise(r => setTimeout(r, 20))
+    }
+    expect(child.exitCode).toBeNull()
+    child.kill('SIGKILL')
+    expect(await closed).toBeNull()
+    expect(fs.existsSync(image(c))).toBe(false)
+  })
+})
+
+describe('a downloaded double behaves like a downloaded ops', () => {
+  it('downloads, matches its md5, runs after chmod', async () => {
+    const m = await startMirror({ opsVersions: ['0.1.45'] })
+    try {
+      const bin = await get(m.urlOf(opsBinaryPath('0.1.45')))
+      const sum = (await get(m.urlOf(opsMd5Path('0.1.45')))).body.toString().trim()
+      expect(md5(bin.body)).toBe(sum)
+      const dir = makeTempDir('nia-dl-')
+      const file = path.join(dir, 'ops')
+      fs.writeFileSync(file, bin.body)
+      fs.chmodSync(file, 0o755)
+      const c = setup()
+      const r = await runOps(['version'], {
+        cwd: c.ws,
+        env: { ...c.env, PATH: '/nonexistent' },
+        bin: file
+      })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('Ops version: 0.1.45')
+    } finally {
+      await m.close()
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// runner imitation
+// ---------------------------------------------------------------------------------------------
+
+describe('run-action', () => {
+  const FAKE_ACTION = `
+import * as fs from 'node:fs'
+import * as crypto from 'node:crypto'
+const setOutput = (name, value) => {
+  const d = 'ghadelimiter_' + crypto.randomUUID()
+  fs.appendFileSync(process.env.GITHUB_OUTPUT, name + '<<' + d + '\\n' + value + '\\n' + d + '\\n')
+}
+const env = {}
+for (const k of Object.keys(process.env).sort()) {
+  if (/^(INPUT_|ACTIONS_|GITHUB_|RUNNER_)/.test(k) || k === 'HOME') env[k] = process.env[k]
+}
+setOutput('env', JSON.stringify(env))
+setOutput('multi', 'line 1\\nline 2')
+setOutput('cwd', process.cwd())
+fs.appendFileSync(process.env.GITHUB_STEP_SUMMARY, '# Summary\\n')
+console.log('::error title=Checksum mismatch::md5 differs%0Aexpected a%25')
+console.log('::error::plain')
+console.log('::warning file=a.json,line=3::careful')
+console.log('::notice::fyi')
+process.exitCode = Number(process.env.INPUT_EXIT ?? 0)
+`
+
+  it('spawns the entry like the runner and parses outputs, summary and annotations', async () => {
+    const dir = makeTempDir('nia-fake-')
+    const entry = path.join(dir, 'index.mjs')
+    fs.writeFileSync(entry, FAKE_ACTION)
+    const saved = { t: process.env.ACTIONS_RUNTIME_TOKEN, i: process.env['INPUT_LEAK'] }
+    process.env.ACTIONS_RUNTIME_TOKEN = 'parent-token'
+    process.env['INPUT_LEAK'] = 'parent-input'
+    let r
+    try {
+      r = await runAction({
+        entry,
+        inputs: { 'image-name': 'prover', exit: '3', 'binary path': 'x' }
+      })
+    } finally {
+      if (saved.t === undefined) delete process.env.ACTIONS_RUNTIME_TOKEN
+      else process.env.ACTIONS_RUNTIME_TOKEN = saved.t
+      if (saved.i === undefined) delete process.env['INPUT_LEAK']
+      else process.env['INPUT_LEAK'] = saved.i
+    }
+    expect(r.code).toBe(3)
+    const env = JSON.parse(r.outputs.env) as Record<string, string>
+    expect(env['INPUT_IMAGE-NAME']).toBe('prover')
+    expect(env['INPUT_BINARY_PATH']).toBe('x')
+    expect(env.INPUT_LEAK).toBeUndefined()
+    expect(env.ACTIONS_RUNTIME_TOKEN).toBeUndefined()
+    expect(env.RUNNER_TOOL_CACHE).toBe(r.toolCache)
+    expect(env.RUNNER_TEMP).toBe(r.runnerTemp)
+    expect(env.GITHUB_WORKSPACE).toBe(r.workspace)
+    expect(env.RUNNER_OS).toBe('Linux')
+    expect(env.RUNNER_ARCH).toBe('X64')
+    expect(env.GITHUB_ACTIONS).toBe('true')
+    expect(env.HOME).toBe(r.home)
+    expect(r.outputs.multi).toBe('line 1\nline 2')
+    expect(r.outputs.cwd).toBe(r.workspace)
+    expect(r.summary).toBe('# Summary\n')
+    expect(errors(r.stdout)).toEqual(['md5 differs\nexpected a%', 'plain'])
+    expect(annotations(r.stdout, 'error')[0].properties).toEqual({ title: 'Checksum mismatch' })
+    expect(warnings(r.stdout)).toEqual(['careful'])
+    expect(annotations(r.stdout, 'warning')[0].properties).toEqual({ file: 'a.json', line: '3' })
+    expect(notices(r.stdout)).toEqual(['fyi'])
+    expect(r.durationMs).toBeGreaterThanOrEqual(0)
+
+    const again = await runAction({ entry, toolCache: r.toolCache })
+    expect(again.toolCache).toBe(r.toolCache)
+    expect(again.runnerTemp).not.toBe(r.runnerTemp)
+    expect(again.code).toBe(0)
+    for (const res of [r, again]) {
+      for (const d of [
+        res.runnerTemp,
+        res.workspace,
+        res.home,
+        res.userHome,
+        path.dirname(res.files.output)
+      ]) {
+        fs.rmSync(d, { recursive: true, force: true })
+      }
+    }
+    fs.rmSync(r.toolCache, { recursive: true, force: true })
+  })
+
+  it('kills the whole process group when the time limit is reached', async () => {
+    const dir = makeTempDir('nia-fake-')
+    const entry = path.join(dir, 'hang.mjs')
+    const pidFile = path.join(dir, 'grandchild.pid')
+    fs.writeFileSync(
+      entry,
+      `import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+fs.writeFileSync(${JSON.stringify(pidFile)}, String(c.pid))
+setInterval(() => {}, 1000)
+`
+    )
+    const r = await runAction({ entry, timeoutMs: 500 })
+    expect(r.timedOut).toBe(true)
+    expect(r.signal).toBe('SIGKILL')
+    const pid = Number(fs.readFileSync(pidFile, 'utf8'))
+    // the grandchild was in the same group; wait until the kernel has reaped it
+    let alive = true
+    for (let i = 0; i < 500 && alive; i++) {
+      let stat: string
+      try {
+        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+      } catch {
+        stat = ''
+      }
+      // gone, or a zombie waiting for a reaper (some containers' PID 1 never reaps)
+      alive = stat !== '' && !/^\d+ \(.*\) Z/.test(stat)
+      if (alive) await new Promise(res => setTimeout(res, 10))
+    }
+    expect(alive).toBe(false)
+    cleanupRun(r)
+  })
+
+  it('parses both GITHUB_OUTPUT forms', () => {
+    expect(parseKeyValueFile('a<<ghadelimiter_1\nx\n\ny\nghadelimiter_1\nb=2\n')).toEqual({
+      a: 'x\n\ny',
+      b: '2'
+    })
+    expect(() => parseKeyValueFile('a<<D\nno end\n')).toThrow(/unterminated/)
+  })
+})

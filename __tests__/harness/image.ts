@@ -1,0 +1,106 @@
+/** Reads the record the ops double writes at the start of every image it builds. */
+import * as fs from 'node:fs'
+
+export const DOUBLE_IMAGE_MAGIC = 'OPSDOUBLE-IMAGE v1'
+
+export interface DoubleImageFile {
+  imagePath: string
+  hostPath: string
+  size: number
+  sha256: string
+}
+
+export interface DoubleImageDirEntry {
+  imagePath: string
+  type: 'file' | 'dir' | 'symlink'
+  hostPath: string
+  size?: number
+  sha256?: string
+  /** Link target as read from the host (symlinks only). */
+  target?: string
+}
+
+export interface DoubleImageRecord {
+  argv: string[]
+  cwd: string
+  opsVersion: string
+  opsHome: string
+  name: string
+  imagePath: string
+  arch: 'amd64' | 'arm64'
+  nanosVersion: string
+  kernel: string
+  kernelSha256: string
+  /** 'offline' or the body of the latest.txt lookup. */
+  latestLookup: string
+  /** The defaults file that was pre-loaded (OPS_DEFAULT_CONFIG or .opsrc), if any. */
+  defaultsSource: string | null
+  configPath: string | null
+  program: { imagePath: string; hostPath: string; size: number; sha256: string; machine: string }
+  /** Program followed by the config's Args. */
+  args: string[]
+  /** The merged config as used (canonical key names). */
+  manifest: Record<string, unknown>
+  /** Final environment, ops-added variables included. */
+  env: Record<string, string>
+  mounts: { given: Record<string, string>; image: Record<string, string> }
+  files: DoubleImageFile[]
+  dirs: DoubleImageDirEntry[]
+  mapDirs: { imagePath: string; hostPath: string; sha256: string }[]
+  klibs: { dir: string; loaded: string[]; missing: string[] }
+  passthrough: Record<string, unknown>
+  /** Files found under <opshome>/common, relative, sorted. */
+  common: string[]
+}
+
+export interface DoubleImage {
+  record: DoubleImageRecord
+  /** Size of the image file in bytes. */
+  size: number
+  /** Bytes taken by the magic line and the record line (filler starts here). */
+  headerBytes: number
+}
+
+/** True when the file starts with the double's magic line. */
+export function isDoubleImage(file: string): boolean {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(DOUBLE_IMAGE_MAGIC.length + 1)
+    const n = fs.readSync(fd, buf, 0, buf.length, 0)
+    return buf.subarray(0, n).toString('utf8') === DOUBLE_IMAGE_MAGIC + '\n'
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** Parses the double's image record without reading the (possibly huge) filler. */
+export function readDoubleImage(file: string): DoubleImage {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const size = fs.fstatSync(fd).size
+    const chunks: Buffer[] = []
+    let total = 0
+    const newlines: number[] = []
+    const chunk = Buffer.alloc(1 << 16)
+    while (newlines.length < 2) {
+      const n = fs.readSync(fd, chunk, 0, chunk.length, total)
+      if (n === 0) break
+      const piece = Buffer.from(chunk.subarray(0, n))
+      for (let i = 0; i < n && newlines.length < 2; i++)
+        if (piece[i] === 0x0a) newlines.push(total + i)
+      chunks.push(piece)
+      total += n
+    }
+    const head = Buffer.concat(chunks)
+    if (newlines.length < 2) throw new Error(`${file}: not an ops-double image (no record line)`)
+    const magic = head.subarray(0, newlines[0]).toString('utf8')
+    if (magic !== DOUBLE_IMAGE_MAGIC)
+      throw new Error(`${file}: not an ops-double image (magic ${JSON.stringify(magic)})`)
+    const record = JSON.parse(
+      head.subarray(newlines[0] + 1, newlines[1]).toString('utf8')
+    ) as DoubleImageRecord
+    return { record, size, headerBytes: newlines[1] + 1 }
+  } finally {
+    fs.closeSync(fd)
+  }
+}

@@ -1,0 +1,1243 @@
+#!/usr/bin/env node
+/*
+ * ops-double: a strict test double of the Ops CLI (nanovms/ops), for the nanos-image-action tests.
+ *
+ * It imitates `ops build`, `ops version` and refuses `ops update`, following
+ * /work/shared/reference/ops-contract.md, quirks included. It never touches the network except
+ * $OPS_DOUBLE_LATEST_URL. The "image" it writes is a record of what went in (see writeImage).
+ *
+ * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
+ * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
+ * serves it as a bare `ops` file with no extension).
+ *
+ * Environment honoured (besides what the real ops reads: HOME, OPS_HOME, OPS_DEFAULT_CONFIG,
+ * ops_render_config, and the user database home for ~/.opsrc):
+ *   OPS_DOUBLE_USER_HOME   stands in for the user database: the home whose .opsrc is read
+ *                          (the real ops asks the user database, not $HOME)
+ *   OPS_DOUBLE_LATEST_URL  URL fetched instead of storage.googleapis.com/nanos/release/latest.txt;
+ *                          unset = offline ("version lookup failed, using local.")
+ *   OPS_DOUBLE_FAIL        exit1 | panic | noimage | missingfile | hang
+ *   OPS_DOUBLE_DELAY_MS    sleep before writing the image
+ *   OPS_DOUBLE_LOG         append one JSON line per invocation
+ *   OPS_DOUBLE_IMAGE_SIZE  total image size in bytes (filler after the record)
+ *   OPS_DOUBLE_IMAGE_FILL  program (default) | zero | random
+ */
+
+const RAW_VERSION = '__OPS_DOUBLE_VERSION__'
+// The mirror replaces the placeholder above (every occurrence), so build the sentinel in pieces.
+const OPS_VERSION = RAW_VERSION === '__OPS_DOUBLE' + '_VERSION__' ? '0.0.0-double' : RAW_VERSION
+
+const RED = '\x1b[1;31m%s\x1b[0m'
+const YELLOW = '\x1b[1;33m%s\x1b[0m'
+const GREEN = '\x1b[1;32m%s\x1b[0m'
+const BLUE = '\x1b[1;34m%s\x1b[0m'
+
+let fs, path, os, crypto, http, https
+
+class Exit {
+  constructor(code) {
+    this.code = code
+  }
+}
+
+const state = { argv: process.argv.slice(2), logged: false }
+
+function out(s) {
+  process.stdout.write(s)
+}
+function err(s) {
+  process.stderr.write(s)
+}
+function color(fmt, s) {
+  return fmt.replace('%s', s)
+}
+function info(s) {
+  out(color(BLUE, s) + '\n')
+}
+function warn(s) {
+  out(color(YELLOW, s) + '\n')
+}
+function ok(s) {
+  out(color(GREEN, s) + '\n')
+}
+/** log.Fatal-like: red line on stdout, exit 1. */
+function fatal(s) {
+  out(color(RED, s) + '\n')
+  throw new Exit(1)
+}
+
+function goTime() {
+  const d = new Date()
+  const p = n => String(n).padStart(2, '0')
+  return `${d.getFullYear()}/${p(d.getMonth() + 1)}/${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`
+}
+
+function writeLog(code, extra) {
+  if (state.logged) return
+  state.logged = true
+  const file = process.env.OPS_DOUBLE_LOG
+  if (!file) return
+  const e = process.env
+  const line = {
+    argv: state.argv,
+    cwd: process.cwd(),
+    env: {
+      OPS_HOME: e.OPS_HOME ?? null,
+      OPS_DEFAULT_CONFIG: e.OPS_DEFAULT_CONFIG ?? null,
+      ops_render_config: e.ops_render_config ?? null,
+      HOME: e.HOME ?? null
+    },
+    exit: code,
+    ...extra
+  }
+  try {
+    fs.appendFileSync(file, JSON.stringify(line) + '\n')
+  } catch {
+    // a log that cannot be written must not change the outcome
+  }
+}
+
+/** Go-like text for a Node fs error: "open x: no such file or directory". */
+function goFsError(op, p, e) {
+  const msgs = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EISDIR: 'is a directory',
+    ENOTDIR: 'not a directory',
+    ELOOP: 'too many levels of symbolic links'
+  }
+  return `${op} ${p}: ${msgs[e && e.code] || (e && e.message) || String(e)}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go's encoding/json, as far as ops' config needs it
+// ---------------------------------------------------------------------------------------------
+
+class JsonError extends Error {}
+
+function goQuoteChar(c) {
+  if (c === "'") return "'\\''"
+  if (c === '"') return "'\"'"
+  const q = JSON.stringify(c).slice(1, -1)
+  return `'${q}'`
+}
+
+/**
+ * Parses ONE JSON value from text, like Go's scanner. Returns {node, end}. Nodes keep key order
+ * and duplicates: {t:'object', pairs:[[k,node]]} | {t:'array', items} | {t:'string'|'number'|
+ * 'bool'|'null', v}. Throws JsonError('EOF' | 'unexpected EOF' | 'invalid character ...').
+ */
+function parseJsonValue(text) {
+  let i = 0
+  const n = text.length
+  const isWs = c => c === ' ' || c === '\t' || c === '\n' || c === '\r'
+  const skip = () => {
+    while (i < n && isWs(text[i])) i++
+  }
+  const eof = () => new JsonError('unexpected EOF')
+  const bad = (c, ctx) => new JsonError(`invalid character ${goQuoteChar(c)} ${ctx}`)
+
+  function value(ctx) {
+    skip()
+    if (i >= n) throw eof()
+    const c = text[i]
+    if (c === '{') return object()
+    if (c === '[') return array()
+    if (c === '"') return { t: 'string', v: string() }
+    if (c === '-' || (c >= '0' && c <= '9')) return number()
+    if (c === 't') return literal('true', { t: 'bool', v: true })
+    if (c === 'f') return literal('false', { t: 'bool', v: false })
+    if (c === 'n') return literal('null', { t: 'null', v: null })
+    throw bad(c, ctx)
+  }
+  function literal(word, node) {
+    for (let k = 0; k < word.length; k++) {
+      if (i + k >= n) throw eof()
+      if (text[i + k] !== word[k]) {
+        throw bad(text[i + k], `in literal ${word} (expecting ${goQuoteChar(word[k])})`)
+      }
+    }
+    i += word.length
+    return node
+  }
+  function number() {
+    const start = i
+    if (text[i] === '-') {
+      i++
+      if (i >= n) throw eof()
+      if (!(text[i] >= '0' && text[i] <= '9')) throw bad(text[i], 'in numeric literal')
+    }
+    if (text[i] === '0') i++
+    else while (i < n && text[i] >= '0' && text[i] <= '9') i++
+    if (text[i] === '.') {
+      i++
+      if (i >= n) throw eof()
+      if (!(text[i] >= '0' && text[i] <= '9'))
+        throw bad(text[i], 'after decimal point in numeric literal')
+      while (i < n && text[i] >= '0' && text[i] <= '9') i++
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++
+      if (text[i] === '+' || text[i] === '-') i++
+      if (i >= n) throw eof()
+      if (!(text[i] >= '0' && text[i] <= '9')) throw bad(text[i], 'in exponent of numeric literal')
+      while (i < n && text[i] >= '0' && text[i] <= '9') i++
+    }
+    return { t: 'number', v: Number(text.slice(start, i)), raw: text.slice(start, i) }
+  }
+  function string() {
+    i++ // opening quote
+    let s = ''
+    for (;;) {
+      if (i >= n) throw eof()
+      const c = text[i]
+      if (c === '"') {
+        i++
+        return s
+      }
+      if (c < ' ') throw bad(c, 'in string literal')
+      if (c === '\\') {
+        i++
+        if (i >= n) throw eof()
+        const e = text[i]
+        const map = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' }
+        if (e in map) {
+          s += map[e]
+          i++
+        } else if (e === 'u') {
+          i++
+          let hex = ''
+          for (let k = 0; k < 4; k++) {
+            if (i >= n) throw eof()
+            if (!/[0-9a-fA-F]/.test(text[i]))
+              throw bad(text[i], 'in \\u hexadecimal character escape')
+            hex += text[i++]
+          }
+          s += String.fromCharCode(parseInt(hex, 16))
+        } else {
+          throw bad(e, 'in string escape code')
+        }
+        continue
+      }
+      s += c
+      i++
+    }
+  }
+  function object() {
+    i++
+    const pairs = []
+    skip()
+    if (i >= n) throw eof()
+    if (text[i] === '}') {
+      i++
+      return { t: 'object', pairs }
+    }
+    for (;;) {
+      skip()
+      if (i >= n) throw eof()
+      if (text[i] !== '"') throw bad(text[i], 'looking for beginning of object key string')
+      const k = string()
+      skip()
+      if (i >= n) throw eof()
+      if (text[i] !== ':') throw bad(text[i], 'after object key')
+      i++
+      const v = value('looking for beginning of value')
+      pairs.push([k, v])
+      skip()
+      if (i >= n) throw eof()
+      if (text[i] === ',') {
+        i++
+        continue
+      }
+      if (text[i] === '}') {
+        i++
+        return { t: 'object', pairs }
+      }
+      throw bad(text[i], 'after object key:value pair')
+    }
+  }
+  function array() {
+    i++
+    const items = []
+    skip()
+    if (i >= n) throw eof()
+    if (text[i] === ']') {
+      i++
+      return { t: 'array', items }
+    }
+    for (;;) {
+      items.push(value('looking for beginning of value'))
+      skip()
+      if (i >= n) throw eof()
+      if (text[i] === ',') {
+        i++
+        continue
+      }
+      if (text[i] === ']') {
+        i++
+        return { t: 'array', items }
+      }
+      throw bad(text[i], 'after array element')
+    }
+  }
+
+  skip()
+  if (i >= n) throw new JsonError('EOF')
+  const node = value('looking for beginning of value')
+  return { node, end: i }
+}
+
+/** json.Decoder.Decode: reads the first value only; "EOF" on empty input. */
+function decoderParse(text) {
+  return parseJsonValue(text).node
+}
+
+/** json.Unmarshal: the whole input must be one value. */
+function unmarshalParse(text) {
+  let r
+  try {
+    r = parseJsonValue(text)
+  } catch (e) {
+    if (e instanceof JsonError && (e.message === 'EOF' || e.message === 'unexpected EOF')) {
+      throw new JsonError('unexpected end of JSON input')
+    }
+    throw e
+  }
+  const rest = text.slice(r.end)
+  const m = /[^ \t\r\n]/.exec(rest)
+  if (m) throw new JsonError(`invalid character ${goQuoteChar(m[0])} after top-level value`)
+  return r.node
+}
+
+function toPlain(node) {
+  switch (node.t) {
+    case 'object': {
+      const o = {}
+      for (const [k, v] of node.pairs) o[k] = toPlain(v)
+      return o
+    }
+    case 'array':
+      return node.items.map(toPlain)
+    default:
+      return node.v
+  }
+}
+
+const goKind = node => (node.t === 'null' ? 'null' : node.t)
+
+/** Go types of the top-level fields of types.Config that ops knows. */
+const CONFIG_FIELDS = {
+  Args: '[]string',
+  Dirs: '[]string',
+  Files: '[]string',
+  MapDirs: 'map[string]string',
+  Env: 'map[string]string',
+  Program: 'string',
+  ProgramPath: 'string',
+  Mounts: 'map[string]string',
+  ManifestPassthrough: 'map[string]interface {}',
+  Klibs: '[]string',
+  KlibDir: 'string',
+  BaseVolumeSz: 'string',
+  RebootOnExit: 'bool',
+  Debugflags: '[]string',
+  NoTrace: '[]string',
+  NameServers: '[]string',
+  Boot: 'string',
+  Kernel: 'string',
+  UefiBoot: 'string',
+  Uefi: 'bool',
+  TargetRoot: 'string',
+  DisableArgsCopy: 'bool',
+  NanosVersion: 'string',
+  NightlyBuild: 'bool',
+  RunConfig: 'types.RunConfig',
+  CloudConfig: 'types.ProviderConfig',
+  TargetConfig: 'map[string]string',
+  Version: 'string',
+  Language: 'string',
+  Description: 'string',
+  BuildDir: 'string',
+  Force: 'bool',
+  LocalFilesParentDirectory: 'string',
+  VolumesDir: 'string'
+}
+
+function canonicalField(key) {
+  if (Object.prototype.hasOwnProperty.call(CONFIG_FIELDS, key)) return key
+  const lower = key.toLowerCase()
+  for (const f of Object.keys(CONFIG_FIELDS)) if (f.toLowerCase() === lower) return f
+  return null
+}
+
+/**
+ * Decodes a parsed config node INTO cfg (mutating it) like Go: maps merged key-wise, structs
+ * field-wise, slices and scalars replaced, null clears maps/slices and leaves scalars alone.
+ * Returns the first error (Go saves the first and goes on), or null.
+ */
+function decodeConfig(node, cfg, disallowUnknown) {
+  let first = null
+  const save = msg => {
+    if (!first) first = new JsonError(msg)
+  }
+  const typeErr = (n, field, type) =>
+    save(`json: cannot unmarshal ${goKind(n)} into Go struct field Config.${field} of type ${type}`)
+
+  if (node.t === 'null') return null
+  if (node.t !== 'object') {
+    return new JsonError(
+      `json: cannot unmarshal ${goKind(node)} into Go value of type types.Config`
+    )
+  }
+  for (const [key, v] of node.pairs) {
+    const f = canonicalField(key)
+    if (!f) {
+      if (disallowUnknown) save(`json: unknown field ${JSON.stringify(key)}`)
+      continue
+    }
+    const type = CONFIG_FIELDS[f]
+    switch (type) {
+      case 'string':
+        if (v.t === 'string') cfg[f] = v.v
+        else if (v.t !== 'null') typeErr(v, f, type)
+        break
+      case 'bool':
+        if (v.t === 'bool') cfg[f] = v.v
+        else if (v.t !== 'null') typeErr(v, f, type)
+        break
+      case '[]string':
+        if (v.t === 'null') delete cfg[f]
+        else if (v.t !== 'array') typeErr(v, f, type)
+        else {
+          cfg[f] = v.items.map(it => {
+            if (it.t === 'string') return it.v
+            if (it.t !== 'null') typeErr(it, f, 'string')
+            return ''
+          })
+        }
+        break
+      case 'map[string]string':
+        if (v.t === 'null') delete cfg[f]
+        else if (v.t !== 'object') typeErr(v, f, type)
+        else {
+          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
+          for (const [k, it] of v.pairs) {
+            if (it.t === 'string') m[k] = it.v
+            else if (it.t === 'null') m[k] = ''
+            else typeErr(it, f, 'string')
+          }
+          cfg[f] = m
+        }
+        break
+      case 'map[string]interface {}':
+        if (v.t === 'null') delete cfg[f]
+        else if (v.t !== 'object') typeErr(v, f, type)
+        else {
+          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
+          for (const [k, it] of v.pairs) m[k] = toPlain(it)
+          cfg[f] = m
+        }
+        break
+      default:
+        // struct types (RunConfig, CloudConfig): merged field-wise; inner fields not checked
+        if (v.t === 'null') break
+        if (v.t !== 'object') typeErr(v, f, type)
+        else {
+          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
+          for (const [k, it] of v.pairs) m[k] = toPlain(it)
+          cfg[f] = m
+        }
+    }
+  }
+  return first
+}
+
+/** Go's os.ExpandEnv. */
+function expandEnv(s) {
+  const special = c => '*#$@!?-0123456789'.includes(c)
+  const alnum = c => /[A-Za-z0-9_]/.test(c)
+  const lookup = name => process.env[name] ?? ''
+  let buf = ''
+  let i = 0
+  for (let j = 0; j < s.length; j++) {
+    if (s[j] === '$' && j + 1 < s.length) {
+      buf += s.slice(i, j)
+      const rest = s.slice(j + 1)
+      let name = ''
+      let w = 0
+      if (rest[0] === '{') {
+        if (rest.length > 2 && special(rest[1]) && rest[2] === '}') {
+          name = rest[1]
+          w = 3
+        } else {
+          const close = rest.indexOf('}')
+          if (close === 1) w = 2
+          else if (close > 1) {
+            name = rest.slice(1, close)
+            w = close + 1
+          } else w = 1
+        }
+      } else if (special(rest[0])) {
+        name = rest[0]
+        w = 1
+      } else {
+        while (w < rest.length && alnum(rest[w])) w++
+        name = rest.slice(0, w)
+      }
+      if (name === '' && w > 0) {
+        // bad syntax: eat the characters
+      } else if (name === '') {
+        buf += '$'
+      } else {
+        buf += lookup(name)
+      }
+      j += w
+      i = j + 1
+    }
+  }
+  return buf + s.slice(i)
+}
+
+function renderConfigText(text) {
+  return process.env.ops_render_config === 'true' ? expandEnv(text) : text
+}
+
+// ---------------------------------------------------------------------------------------------
+// command line (cobra/pflag-like)
+// ---------------------------------------------------------------------------------------------
+
+const BUILD_USAGE = `Usage:
+  ops build [ELF file] [flags]
+
+Flags:
+      --arch string            set different architecture (amd64, arm64)
+  -c, --config string          ops config file
+  -h, --help                   help for build
+  -i, --imagename string       image name
+      --nanos-version string   uses nanos tools version
+`
+
+const ROOT_USAGE = `Usage:
+  ops [command]
+
+Available Commands:
+  build       Build an image from ELF
+  update      check for updates (refused by the test double)
+  version     Version
+
+Flags:
+  -h, --help   help for ops
+
+Use "ops [command] --help" for more information about a command.
+`
+
+function cobraError(msg, usage, code) {
+  err(`Error: ${msg}\n${usage}\n`)
+  throw new Exit(code)
+}
+
+const BUILD_FLAGS = {
+  config: { short: 'c' },
+  imagename: { short: 'i' },
+  'nanos-version': {},
+  arch: {}
+}
+
+function parseBuildArgs(args) {
+  const flags = {}
+  const positional = []
+  let help = false
+  const byShort = {}
+  for (const [name, f] of Object.entries(BUILD_FLAGS)) if (f.short) byShort[f.short] = name
+  for (let k = 0; k < args.length; k++) {
+    const a = args[k]
+    if (a === '--') {
+      positional.push(...args.slice(k + 1))
+      break
+    }
+    if (a.startsWith('--') && a.length > 2) {
+      const eq = a.indexOf('=')
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2)
+      if (name === 'help') {
+        help = true
+        continue
+      }
+      if (!BUILD_FLAGS[name]) cobraError(`unknown flag: --${name}`, BUILD_USAGE, 1)
+      if (eq >= 0) flags[name] = a.slice(eq + 1)
+      else if (k + 1 < args.length) flags[name] = args[++k]
+      else cobraError(`flag needs an argument: --${name}`, BUILD_USAGE, 1)
+      continue
+    }
+    if (a.startsWith('-') && a.length > 1) {
+      const c = a[1]
+      if (c === 'h') {
+        help = true
+        continue
+      }
+      const name = byShort[c]
+      if (!name) cobraError(`unknown shorthand flag: '${c}' in ${a}`, BUILD_USAGE, 1)
+      let rest = a.slice(2)
+      if (rest.startsWith('=')) rest = rest.slice(1)
+      if (a.length > 2) flags[name] = rest
+      else if (k + 1 < args.length) flags[name] = args[++k]
+      else cobraError(`flag needs an argument: '${c}' in -${c}`, BUILD_USAGE, 1)
+      continue
+    }
+    positional.push(a)
+  }
+  return { flags, positional, help }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ops home, network, defaults
+// ---------------------------------------------------------------------------------------------
+
+function userDbHome() {
+  // OPS_DOUBLE_USER_HOME stands in for the user database (getpwuid), which tests cannot change.
+  if (process.env.OPS_DOUBLE_USER_HOME) return process.env.OPS_DOUBLE_USER_HOME
+  try {
+    return os.userInfo().homedir
+  } catch {
+    return null
+  }
+}
+
+function getOpsHome() {
+  const home = process.env.HOME || userDbHome() || '/'
+  let opsHome = path.join(home, '.ops')
+  if (process.env.OPS_HOME) opsHome = path.join(process.env.OPS_HOME, '.ops')
+  for (const d of ['images', 'instances', 'manifests', 'volumes', 'local_packages', 'packages']) {
+    fs.mkdirSync(path.join(opsHome, d), { recursive: true })
+  }
+  return opsHome
+}
+
+function readLocalLatest(opsHome) {
+  try {
+    return fs.readFileSync(path.join(opsHome, 'latest.txt'), 'utf8').replace(/\n$/, '')
+  } catch (e) {
+    if (e.code === 'ENOENT') return null
+    throw e
+  }
+}
+
+/** Like ops' package init: http.Get(latest.txt) with no status check; body is the version. */
+async function fetchLatest() {
+  const url = process.env.OPS_DOUBLE_LATEST_URL
+  if (!url) return null
+  return new Promise(resolve => {
+    let done = false
+    const finish = v => {
+      if (!done) {
+        done = true
+        resolve(v)
+      }
+    }
+    try {
+      const mod = url.startsWith('https:') ? https : http
+      const req = mod.get(url, { timeout: 3000 }, res => {
+        const chunks = []
+        res.on('data', c => chunks.push(c))
+        res.on('end', () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, '')))
+        res.on('error', () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, '')))
+        res.on('aborted', () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, '')))
+      })
+      req.on('timeout', () => {
+        req.destroy()
+        finish(null)
+      })
+      req.on('error', () => finish(null))
+    } catch {
+      finish(null)
+    }
+  })
+}
+
+/** lepton.NewConfig(): silent defaults from $OPS_DEFAULT_CONFIG or <user-db home>/.opsrc. */
+function loadDefaults() {
+  const cfg = {}
+  const env = process.env.OPS_DEFAULT_CONFIG
+  if (env) {
+    let text
+    try {
+      text = fs.readFileSync(env, 'utf8')
+    } catch (e) {
+      out(color(RED, `error reading config: ${goFsError('open', env, e)}`) + '\n')
+      return { cfg, source: env }
+    }
+    try {
+      const e = decodeConfig(unmarshalParse(renderConfigText(text)), cfg, false)
+      if (e) out(color(RED, `error config: ${e.message}`) + '\n')
+    } catch (e) {
+      if (!(e instanceof JsonError)) throw e
+      out(color(RED, `error config: ${e.message}`) + '\n')
+    }
+    return { cfg, source: env }
+  }
+  const home = userDbHome()
+  if (!home) return { cfg, source: null }
+  const rc = path.join(home, '.opsrc')
+  if (!fs.existsSync(rc)) return { cfg, source: null }
+  let text
+  try {
+    text = fs.readFileSync(rc, 'utf8')
+  } catch (e) {
+    out(`${goTime()} ${color(RED, `error reading config: ${goFsError('open', rc, e)}`)}\n`)
+    throw new Exit(1)
+  }
+  try {
+    const e = decodeConfig(unmarshalParse(renderConfigText(text)), cfg, false)
+    if (e) throw e
+  } catch (e) {
+    if (!(e instanceof JsonError)) throw e
+    out(`${goTime()} ${color(RED, `error config: ${e.message}`)}\n`)
+    throw new Exit(1)
+  }
+  return { cfg, source: rc }
+}
+
+// ---------------------------------------------------------------------------------------------
+// build
+// ---------------------------------------------------------------------------------------------
+
+function sha256File(p) {
+  const h = crypto.createHash('sha256')
+  const fd = fs.openSync(p, 'r')
+  try {
+    const buf = Buffer.allocUnsafe(1 << 20)
+    let n
+    while ((n = fs.readSync(fd, buf, 0, buf.length, null)) > 0) h.update(buf.subarray(0, n))
+  } finally {
+    fs.closeSync(fd)
+  }
+  return h.digest('hex')
+}
+
+/** Host path of a Files/Dirs entry: relative to the CURRENT directory, even with a leading '/'. */
+function hostOf(entry) {
+  return path.join(process.cwd(), entry.replace(/^\/+/, ''))
+}
+function imagePathOf(entry) {
+  return path.posix.join('/', entry.replace(/^(\.\/)+/, ''))
+}
+
+function checkElf(progPath, arch) {
+  let fd
+  try {
+    fd = fs.openSync(progPath, 'r')
+  } catch (e) {
+    fatal(goFsError('open', progPath, e))
+  }
+  const head = Buffer.alloc(64)
+  let n
+  try {
+    n = fs.readSync(fd, head, 0, 64, 0)
+  } catch (e) {
+    fatal(goFsError('read', progPath, e))
+  } finally {
+    fs.closeSync(fd)
+  }
+  if (n < 4 || head.readUInt32BE(0) !== 0x7f454c46) fatal('only ELF binaries are supported')
+  if (n < 20) fatal('unexpected EOF')
+  const cls = head[4]
+  const data = head[5]
+  if (cls !== 2) fatal(`only 64-bit ELF binaries are supported (ELF class ${cls})`)
+  if (data !== 1 && data !== 2) fatal(`unknown ELF data encoding ${data}`)
+  const machine = data === 1 ? head.readUInt16LE(18) : head.readUInt16BE(18)
+  const names = { 62: 'x86-64', 183: 'aarch64' }
+  const want = arch === 'arm64' ? 183 : 62
+  if (data !== 1 || machine !== want) {
+    fatal(
+      `failed building image: program ${progPath} is an ELF for ${names[machine] || 'machine ' + machine}` +
+        `${data === 2 ? ' (big-endian)' : ''}, the target is ${arch} (${names[want]}); ` +
+        'mixing architectures is not supported'
+    )
+  }
+  return { machine: names[machine], class: 64 }
+}
+
+function walkDir(entry, out) {
+  const host = hostOf(entry)
+  const imagePath = imagePathOf(entry)
+  let st
+  try {
+    st = fs.lstatSync(host)
+  } catch (e) {
+    fatal(`failed building image: ${goFsError('lstat', entry, e)}`)
+  }
+  if (st.isSymbolicLink()) {
+    // ops adds a link to the host path, it does not follow it
+    out.push({ imagePath, type: 'symlink', target: fs.readlinkSync(host), hostPath: host })
+    return
+  }
+  if (st.isDirectory()) {
+    out.push({ imagePath, type: 'dir', hostPath: host })
+    for (const name of fs.readdirSync(host).sort()) walkDir(path.posix.join(entry, name), out)
+    return
+  }
+  out.push({ imagePath, type: 'file', hostPath: host, size: st.size, sha256: sha256File(host) })
+}
+
+function listFiles(dir) {
+  const res = []
+  const rec = rel => {
+    let entries
+    try {
+      entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true })
+    } catch {
+      return
+    }
+    for (const d of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const r = rel ? `${rel}/${d.name}` : d.name
+      if (d.isDirectory()) rec(r)
+      else res.push(r)
+    }
+  }
+  rec('')
+  return res
+}
+
+function versionLess(a, b) {
+  // a version that is not plain numbers (e.g. the unreplaced placeholder) counts as the newest
+  if (!/^\d+(\.\d+)*$/.test(String(a)) || !/^\d+(\.\d+)*$/.test(String(b))) return false
+  const pa = String(a)
+    .split('.')
+    .map(x => parseInt(x, 10))
+  const pb = String(b)
+    .split('.')
+    .map(x => parseInt(x, 10))
+  if (pa.some(Number.isNaN) || pb.some(Number.isNaN)) return false
+  for (let k = 0; k < Math.max(pa.length, pb.length); k++) {
+    const x = pa[k] || 0
+    const y = pb[k] || 0
+    if (x !== y) return x < y
+  }
+  return false
+}
+
+function processMounts(mounts, opsHome) {
+  const given = { ...mounts }
+  const image = {}
+  const volumesDir = path.join(opsHome, 'volumes')
+  let vols = []
+  try {
+    vols = fs.readdirSync(volumesDir)
+  } catch {
+    vols = []
+  }
+  const volumeExists = label =>
+    vols.some(v => v === label || v.startsWith(label + ':') || v === label + '.raw')
+  const labels = Object.keys(mounts).sort((a, b) => {
+    const na = /^%\d+$/.test(a) ? parseInt(a.slice(1), 10) : Infinity
+    const nb = /^%\d+$/.test(b) ? parseInt(b.slice(1), 10) : Infinity
+    return na !== nb ? na - nb : a < b ? -1 : a > b ? 1 : 0
+  })
+  let next = 0
+  for (const label of labels) {
+    const target = mounts[label]
+    if (/^%\d+$/.test(label) && !volumeExists(label)) {
+      if (versionLess(OPS_VERSION, '0.1.41')) image[label] = target
+      else if (!versionLess(OPS_VERSION, '0.1.42')) image[`%${next++}`] = target
+      else fatal(`failed building image: volume ${label} not found`)
+      continue
+    }
+    if (!volumeExists(label)) {
+      out(`Error: volume "${label}" not found\n`)
+      err(BUILD_USAGE + '\n')
+      throw new Exit(0)
+    }
+    image[label] = target
+  }
+  return { given, image }
+}
+
+function checkPassthrough(mp) {
+  const bad = (v, p) => {
+    if (typeof v === 'string') return null
+    if (Array.isArray(v)) {
+      for (let k = 0; k < v.length; k++) {
+        const r = bad(v[k], `${p}[${k}]`)
+        if (r) return r
+      }
+      return null
+    }
+    if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        const r = bad(x, `${p}.${k}`)
+        if (r) return r
+      }
+      return null
+    }
+    return { p, type: v === null ? 'nil' : typeof v === 'boolean' ? 'bool' : 'float64' }
+  }
+  for (const [k, v] of Object.entries(mp || {})) {
+    const r = bad(v, k)
+    if (r) {
+      fatal(
+        `failed building image: error writing manifest: ManifestPassthrough ${JSON.stringify(r.p)}: ` +
+          `value of type ${r.type} is not supported (only strings, arrays and objects)`
+      )
+    }
+  }
+}
+
+const sleep = ms => new Promise(r => setTimeout(r, ms))
+
+async function hangForever() {
+  writeLog(null, { hang: true })
+  await new Promise(() => setInterval(() => {}, 1 << 30))
+}
+
+function writeImage(imagePath, record, programHost) {
+  const header = Buffer.from(`OPSDOUBLE-IMAGE v1\n${JSON.stringify(record)}\n`, 'utf8')
+  const total = Math.max(parseInt(process.env.OPS_DOUBLE_IMAGE_SIZE || '0', 10) || 0, header.length)
+  const fd = fs.openSync(imagePath, 'w')
+  try {
+    fs.writeSync(fd, header)
+    let left = total - header.length
+    if (left <= 0) return
+    const CH = 1 << 20
+    const mode = process.env.OPS_DOUBLE_IMAGE_FILL || 'program'
+    let block
+    if (mode === 'zero') block = Buffer.alloc(CH)
+    else if (mode === 'random') block = crypto.randomBytes(CH)
+    else {
+      const prog = fs.readFileSync(programHost)
+      block = Buffer.alloc(CH)
+      if (prog.length > 0) for (let o = 0; o < CH; o += prog.length) prog.copy(block, o)
+    }
+    let counter = 0
+    while (left > 0) {
+      if (mode === 'random') {
+        block.writeUInt32LE(counter >>> 0, 0)
+        block.writeUInt32LE(Math.floor(counter / 0x100000000), 4)
+        counter++
+      }
+      const n = Math.min(left, CH)
+      fs.writeSync(fd, block, 0, n)
+      left -= n
+    }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+async function build(args, opsHome, latest) {
+  const { flags, positional, help } = parseBuildArgs(args)
+  if (help) {
+    out('Build an image from ELF\n\n' + BUILD_USAGE)
+    throw new Exit(0)
+  }
+  if (positional.length < 1) {
+    cobraError(`requires at least 1 arg(s), only received ${positional.length}`, BUILD_USAGE, 1)
+  }
+  const arch = flags.arch || 'amd64'
+  if (arch !== 'amd64' && arch !== 'arm64') {
+    fatal(`unsupported architecture ${JSON.stringify(flags.arch)}: use amd64 or arm64`)
+  }
+  const kdirOf = v => (arch === 'arm64' ? `${v}-arm` : v)
+
+  // PersistentPreRunE: extra arguments and the -c file (strict decoding) come first.
+  if (positional.length > 1) {
+    const extra = positional.length - 1
+    const plural = extra === 1 ? 's' : ''
+    out(
+      `Error: invalid argument${plural} or flag${plural} provided, use --help for usage information.\n`
+    )
+    err(BUILD_USAGE + '\n')
+    throw new Exit(0)
+  }
+  const configPath = (flags.config || '').trim()
+  let fileNode = null
+  if (configPath) {
+    let text
+    try {
+      text = fs.readFileSync(configPath, 'utf8')
+    } catch (e) {
+      err(`error reading config: ${goFsError('open', configPath, e)}\n`)
+      throw new Exit(1)
+    }
+    let failure
+    try {
+      fileNode = decoderParse(renderConfigText(text))
+      failure = decodeConfig(fileNode, {}, true)
+    } catch (e) {
+      if (!(e instanceof JsonError)) throw e
+      failure = e
+    }
+    if (failure) {
+      out(
+        `Error: failed converting configuration file: ${failure.message}\n` +
+          'See more details at https://nanovms.gitbook.io/ops/configuration\n'
+      )
+      err(BUILD_USAGE + '\n')
+      throw new Exit(0)
+    }
+  }
+
+  // Handler: defaults, positional check, merge.
+  const { cfg, source: defaultsSource } = loadDefaults()
+  const positionalProgram = positional[0]
+  try {
+    fs.statSync(positionalProgram)
+  } catch (e) {
+    fatal(goFsError('stat', positionalProgram, e))
+  }
+  cfg.Program = positionalProgram
+  if (fileNode) decodeConfig(fileNode, cfg, true)
+
+  // Nanos version
+  let nanosVersion
+  const requested = flags['nanos-version'] || ''
+  if (requested) {
+    const dir = path.join(opsHome, kdirOf(requested))
+    if (!fs.existsSync(dir)) {
+      info(`Downloading nanos release ${requested} (${arch})...`)
+      fatal(`release '${requested}' is not found`)
+    }
+    delete cfg.Kernel
+    delete cfg.Boot
+    nanosVersion = requested
+  } else {
+    const local = readLocalLatest(opsHome)
+    if (local === null) {
+      // the real ops downloads the latest release on every build when latest.txt is missing
+      const v = latest.remote ?? 'latest'
+      info(`Downloading nanos release ${v} (${arch})...`)
+      fatal(`release '${v}' is not found`)
+    }
+    nanosVersion = local
+  }
+  const kernelDir = path.join(opsHome, kdirOf(nanosVersion))
+  const kernel = cfg.Kernel ? path.resolve(cfg.Kernel) : path.join(kernelDir, 'kernel.img')
+  if (!fs.existsSync(kernel))
+    fatal(`failed building image: ${goFsError('open', kernel, { code: 'ENOENT' })}`)
+  if (arch === 'amd64' && !cfg.Uefi) {
+    const boot = cfg.Boot ? path.resolve(cfg.Boot) : path.join(kernelDir, 'boot.img')
+    if (!fs.existsSync(boot))
+      fatal(`failed building image: ${goFsError('open', boot, { code: 'ENOENT' })}`)
+  }
+
+  // Image name: only the text before the first '.' of the basename.
+  const runConfigName = Object.entries(cfg.RunConfig || {}).find(
+    ([k, v]) => k.toLowerCase() === 'imagename' && typeof v === 'string' && v
+  )
+  const rawName = flags.imagename || (runConfigName && runConfigName[1]) || cfg.Program
+  let name = path.posix.basename(rawName).split('.')[0]
+  if (!name) name = path.posix.basename(cfg.Program)
+  const imageFile = path.join(opsHome, 'images', name)
+
+  // Program (JSON Program replaced the positional one), relative to the current directory.
+  const program = cfg.Program
+  const programHost = path.resolve(process.cwd(), program)
+  try {
+    fs.statSync(programHost)
+  } catch (e) {
+    fatal(goFsError('open', program, e))
+  }
+  const elf = checkElf(program, arch)
+
+  const fail = process.env.OPS_DOUBLE_FAIL || ''
+  if (fail === 'hang') await hangForever()
+  if (fail === 'exit1') {
+    out(
+      `${goTime()} ${color(RED, `failed building image ${name}: injected failure (OPS_DOUBLE_FAIL=exit1)`)}\n`
+    )
+    throw new Exit(1)
+  }
+  if (fail === 'panic') {
+    err(
+      'panic: injected failure (OPS_DOUBLE_FAIL=panic)\n\n' +
+        'goroutine 1 [running]:\n' +
+        'github.com/nanovms/ops/lepton.BuildImage({0xc0000a6000, 0x1e})\n' +
+        '\t/home/runner/work/ops/ops/lepton/image.go:61 +0x3d5\n' +
+        'github.com/nanovms/ops/cmd.buildCommandHandler(0xc0001b4c00, {0xc00019e0a0, 0x1, 0x5})\n' +
+        '\t/home/runner/work/ops/ops/cmd/cmd_build.go:52 +0x2a5\n' +
+        'main.main()\n\t/home/runner/work/ops/ops/ops.go:12 +0x1d\n'
+    )
+    throw new Exit(2)
+  }
+
+  // Files: read relative to cwd; the entry is the path inside the image.
+  const files = []
+  for (const entry of cfg.Files || []) {
+    const host = hostOf(entry)
+    let st
+    try {
+      st = fs.statSync(host)
+    } catch (e) {
+      fatal(`failed building image: ${goFsError('stat', entry, e)}`)
+    }
+    if (st.isDirectory())
+      fatal(`failed building image: ${goFsError('read', entry, { code: 'EISDIR' })}`)
+    files.push({
+      imagePath: imagePathOf(entry),
+      hostPath: host,
+      size: st.size,
+      sha256: sha256File(host)
+    })
+  }
+  const dirs = []
+  for (const entry of cfg.Dirs || []) walkDir(entry, dirs)
+
+  // MapDirs: keys resolve against the config file's directory.
+  const mapDirs = []
+  const configDir = configPath ? path.dirname(path.resolve(configPath)) : process.cwd()
+  for (const [src, dest] of Object.entries(cfg.MapDirs || {})) {
+    const base = path.resolve(configDir, src.replace(/\/\*$/, ''))
+    if (!fs.existsSync(base))
+      fatal(`failed building image: ${goFsError('stat', base, { code: 'ENOENT' })}`)
+    const st = fs.statSync(base)
+    const list = st.isDirectory() ? listFiles(base) : ['']
+    for (const rel of list) {
+      const host = rel ? path.join(base, rel) : base
+      mapDirs.push({
+        imagePath: path.posix.join('/', dest, rel || path.basename(base)),
+        hostPath: host,
+        sha256: sha256File(host)
+      })
+    }
+  }
+
+  // Klibs
+  const klibDir = cfg.KlibDir
+    ? path.resolve(process.cwd(), cfg.KlibDir)
+    : path.join(kernelDir, 'klibs')
+  const klibDirShown = cfg.KlibDir || klibDir
+  const klibs = { dir: klibDir, loaded: [], missing: [] }
+  for (const k of cfg.Klibs || []) {
+    if (fs.existsSync(path.join(klibDir, k))) klibs.loaded.push(k)
+    else {
+      klibs.missing.push(k)
+      warn(`Klib ${JSON.stringify(k)} not found in directory ${JSON.stringify(klibDirShown)}`)
+    }
+  }
+
+  const mounts = cfg.Mounts ? processMounts(cfg.Mounts, opsHome) : { given: {}, image: {} }
+  checkPassthrough(cfg.ManifestPassthrough)
+
+  const opsEnv = {
+    USER: 'root',
+    PWD: '/',
+    OPS_VERSION,
+    NANOS_VERSION: nanosVersion,
+    NANOS_ARCH: arch === 'arm64' ? 'arm64' : 'amd64',
+    IMAGE_NAME: name
+  }
+  const env = { ...opsEnv, ...(cfg.Env || {}) }
+  const programImagePath = imagePathOf(program)
+  const progStat = fs.statSync(programHost)
+
+  const record = {
+    argv: state.argv,
+    cwd: process.cwd(),
+    opsVersion: OPS_VERSION,
+    opsHome,
+    name,
+    imagePath: imageFile,
+    arch,
+    nanosVersion,
+    kernel,
+    kernelSha256: sha256File(kernel),
+    latestLookup: latest.remote === null ? 'offline' : latest.remote,
+    defaultsSource,
+    configPath: configPath || null,
+    program: {
+      imagePath: programImagePath,
+      hostPath: programHost,
+      size: progStat.size,
+      sha256: sha256File(programHost),
+      machine: elf.machine
+    },
+    args: [program, ...(cfg.Args || [])],
+    manifest: cfg,
+    env,
+    mounts,
+    files,
+    dirs,
+    mapDirs,
+    klibs,
+    passthrough: cfg.ManifestPassthrough || {},
+    common: listFiles(path.join(opsHome, 'common'))
+  }
+
+  const delay = parseInt(process.env.OPS_DOUBLE_DELAY_MS || '0', 10)
+  if (delay > 0) await sleep(delay)
+
+  ok(`building image ${name} (nanos ${nanosVersion}, ${arch})`)
+  if (fail === 'noimage') {
+    fs.rmSync(imageFile, { force: true })
+    throw new Exit(0)
+  }
+  if (fail === 'missingfile') {
+    fs.rmSync(imageFile, { force: true })
+    out(`Bootable image file:${imageFile}\n`)
+    throw new Exit(0)
+  }
+  writeImage(imageFile, record, programHost)
+  out(`Bootable image file:${imageFile}\n`)
+  throw new Exit(0)
+}
+
+async function main() {
+  fs = await import('node:fs')
+  path = await import('node:path')
+  os = await import('node:os')
+  crypto = await import('node:crypto')
+  http = await import('node:http')
+  https = await import('node:https')
+
+  // Package init of the real ops: the ops home is created and latest.txt is looked up for EVERY
+  // command, before the command line is even parsed.
+  const opsHome = getOpsHome()
+  const remote = await fetchLatest()
+  if (remote === null) {
+    out(color(YELLOW, 'version lookup failed, using local.\n'))
+    if (readLocalLatest(opsHome) === null) {
+      out(`${goTime()} ${color(RED, 'No local build found.')}\n`)
+      throw new Exit(1)
+    }
+  }
+  const latest = { remote }
+
+  const args = state.argv
+  const cmd = args[0]
+  if (cmd === undefined || cmd === '-h' || cmd === '--help' || cmd === 'help') {
+    out(ROOT_USAGE)
+    throw new Exit(0)
+  }
+  if (cmd === 'version') {
+    const local = readLocalLatest(opsHome)
+    out(`Ops version: ${OPS_VERSION}\nNanos version: ${local ?? '0.0.0'}\n`)
+    throw new Exit(0)
+  }
+  if (cmd === 'update') {
+    const msg =
+      '!!! ops-double: `ops update` MUST NEVER be run by the action: it replaces the running ' +
+      'binary with the unversioned latest one without checking the download. Refused. !!!'
+    out(color(RED, msg) + '\n')
+    err(msg + '\n')
+    throw new Exit(3)
+  }
+  if (cmd === 'build') return build(args.slice(1), opsHome, latest)
+  if (cmd.startsWith('-')) cobraError(`unknown flag: ${cmd}`, ROOT_USAGE, 1)
+  cobraError(`unknown command ${JSON.stringify(cmd)} for "ops"`, "Run 'ops --help' for usage.", 1)
+}
+
+main().then(
+  () => {
+    writeLog(0)
+    process.exit(0)
+  },
+  e => {
+    if (e instanceof Exit) {
+      writeLog(e.code)
+      process.exit(e.code)
+    }
+    process.stderr.write(
+      `panic: ${e && e.stack ? e.stack : String(e)}\n\ngoroutine 1 [running]:\nmain.main()\n`
+    )
+    writeLog(2, { crash: String(e && e.message ? e.message : e) })
+    process.exit(2)
+  }
+)
