@@ -35121,7 +35121,13 @@ function artifactNameProblem(name) {
 }
 /** A file name: not empty, no path separator, not `.` or `..`, no control characters. */
 function checkName(input, value, problems) {
-    if (value === '.' || value === '..' || /[/\\]/.test(value)) {
+    if (value.trim() === '') {
+        problems.push({
+            input,
+            message: 'must not be empty: give a plain file name such as my_prover.'
+        });
+    }
+    else if (value === '.' || value === '..' || /[/\\]/.test(value)) {
         problems.push({
             input,
             message: `"${value}" must be a plain file name, without / or \\ and not . or ..`
@@ -36560,14 +36566,17 @@ function composeManifest(inputs, base, arch, problems) {
     let program = inputs.program;
     if (program === undefined && typeof m.Program === 'string') {
         program = m.Program.replace(/^\.\//, '');
-        const before = problems.length;
-        checkName('manifest', program, problems);
-        if (problems.length > before) {
-            problems.pop();
+        if (/[/\\]/.test(program)) {
             problems.push({
                 input: 'manifest',
                 message: `"Program": "${m.Program}" is a path; this action places the program at /<program>. Set \`program\` (or "Program") to a plain name such as "${external_node_path_.basename(program)}".`
             });
+        }
+        else {
+            const before = problems.length;
+            checkName('manifest', program, problems);
+            for (const problem of problems.slice(before))
+                problem.message = `"Program" ${problem.message}`;
         }
     }
     program ??= external_node_path_.basename(inputs.binary);
@@ -36723,6 +36732,12 @@ async function preflight(inputs, platform = process.platform, cpu = process.arch
         await checkWritable(inputs.outputDir, problems);
     if (problems.length > 0)
         throw new InputError(problems);
+    const warnings = [...composed.warnings];
+    const mirror = new URL(inputs.mirror);
+    if (mirror.protocol === 'http:' &&
+        !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(mirror.hostname)) {
+        warnings.push(`\`mirror\` ${inputs.mirror} uses plain HTTP: downloads can be altered on the way. Ops is still checked against the md5 published beside it (set \`ops-sha256\` to pin it independently); the kernel has no published checksum. Prefer https.`);
+    }
     return {
         inputs,
         host,
@@ -36731,7 +36746,7 @@ async function preflight(inputs, platform = process.platform, cpu = process.arch
         program: composed.program,
         imageName: composed.imageName,
         artifactName,
-        warnings: composed.warnings
+        warnings
     };
 }
 async function binaryArch(inputs, problems) {

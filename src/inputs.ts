@@ -263,7 +263,12 @@ export function artifactNameProblem(name: string): string | undefined {
 
 /** A file name: not empty, no path separator, not `.` or `..`, no control characters. */
 export function checkName(input: string, value: string, problems: InputProblem[]): void {
-  if (value === '.' || value === '..' || /[/\\]/.test(value)) {
+  if (value.trim() === '') {
+    problems.push({
+      input,
+      message: 'must not be empty: give a plain file name such as my_prover.'
+    })
+  } else if (value === '.' || value === '..' || /[/\\]/.test(value)) {
     problems.push({
       input,
       message: `"${value}" must be a plain file name, without / or \\ and not . or ..`

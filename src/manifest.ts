@@ -183,14 +183,15 @@ export function composeManifest(
   let program = inputs.program
   if (program === undefined && typeof m.Program === 'string') {
     program = m.Program.replace(/^\.\//, '')
-    const before = problems.length
-    checkName('manifest', program, problems)
-    if (problems.length > before) {
-      problems.pop()
+    if (/[/\\]/.test(program)) {
       problems.push({
         input: 'manifest',
         message: `"Program": "${m.Program}" is a path; this action places the program at /<program>. Set \`program\` (or "Program") to a plain name such as "${path.basename(program)}".`
       })
+    } else {
+      const before = problems.length
+      checkName('manifest', program, problems)
+      for (const problem of problems.slice(before)) problem.message = `"Program" ${problem.message}`
     }
   }
   program ??= path.basename(inputs.binary)

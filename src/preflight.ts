@@ -71,6 +71,17 @@ export async function preflight(
   if (problems.length === 0) await checkWritable(inputs.outputDir, problems)
   if (problems.length > 0) throw new InputError(problems)
 
+  const warnings = [...composed.warnings]
+  const mirror = new URL(inputs.mirror)
+  if (
+    mirror.protocol === 'http:' &&
+    !/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(mirror.hostname)
+  ) {
+    warnings.push(
+      `\`mirror\` ${inputs.mirror} uses plain HTTP: downloads can be altered on the way. Ops is still checked against the md5 published beside it (set \`ops-sha256\` to pin it independently); the kernel has no published checksum. Prefer https.`
+    )
+  }
+
   return {
     inputs,
     host,
@@ -79,7 +90,7 @@ export async function preflight(
     program: composed.program,
     imageName: composed.imageName,
     artifactName,
-    warnings: composed.warnings
+    warnings
   }
 }
 
