@@ -3,7 +3,7 @@
  * client (Azure SDK, octokit, zip) is loaded only when an upload happens, so runs that do not
  * upload do not pay for loading it.
  */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { copyFile, link, mkdtemp } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ActionError, describe } from './errors.js'

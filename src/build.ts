@@ -5,7 +5,7 @@
  * ops reads them (relative to its current directory, ops-contract.md §5). Success is the
  * `Bootable image file:` line and the file being there; the image then moves to `output-dir`.
  */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { exec } from '@actions/exec'
 import { randomUUID } from 'node:crypto'
 import {

@@ -1,24 +1,30 @@
 /**
- * The runner's tool cache, shared by every job on a self-hosted runner. Lookups go through
- * @actions/tool-cache (`find`, `findAllVersions`), and entries are written in its layout
- * (`<tool>/<version>/<arch>` plus `<arch>.complete`), but atomically: `tc.cacheDir` empties the
- * destination and copies into it in place, so two jobs caching the same version at once can
- * break each other's copy, and a job killed mid-copy leaves a folder a later job may trust.
+ * The runner's tool cache, shared by every job on a self-hosted runner, in @actions/tool-cache's
+ * layout (`<tool>/<version>/<arch>` plus `<arch>.complete`), so entries are interchangeable with
+ * `tc.find`. Entries are written atomically: `tc.cacheDir` empties the destination and copies
+ * into it in place, so two jobs caching the same version at once can break each other's copy,
+ * and a job killed mid-copy leaves a folder a later job may trust. Lookups are plain `stat`s:
+ * importing tool-cache for them would load its HTTP stack on every warm run.
  */
-import * as tc from '@actions/tool-cache'
 import { randomUUID } from 'node:crypto'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { compareVersions } from './versions.js'
+import { compareVersions, parseVersion } from './versions.js'
 
+/** The complete entry `tool/version/arch`, or undefined. */
 export function findCached(tool: string, version: string, arch: string): string | undefined {
-  return tc.find(tool, version, arch) || undefined
+  const dir = path.join(cacheRoot(), tool, version, arch)
+  return existsSync(dir) && existsSync(`${dir}.complete`) ? dir : undefined
 }
 
 /** The newest complete entry of `tool` for `arch`. */
 export function newestCached(tool: string, arch: string): string | undefined {
-  return tc.findAllVersions(tool, arch).sort(compareVersions).at(-1)
+  const root = path.join(cacheRoot(), tool)
+  const versions = existsSync(root)
+    ? readdirSync(root).filter(v => parseVersion(v) === v && findCached(tool, v, arch))
+    : []
+  return versions.sort(compareVersions).at(-1)
 }
 
 /**

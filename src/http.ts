@@ -3,8 +3,8 @@
  * connections, an idle timeout that cuts off a stalled server (tool-cache's downloadTool has
  * none), hashing while the bytes stream to disk, and proxies through @actions/http-client.
  */
-import * as core from '@actions/core'
-import { HttpClient } from '@actions/http-client'
+import * as core from './runner.js'
+import type { HttpClient } from '@actions/http-client'
 import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
@@ -59,12 +59,15 @@ function retryable(error: unknown): boolean {
   return true // connection refused or reset, timeouts, truncated bodies
 }
 
-const client = (policy: RetryPolicy): HttpClient =>
-  new HttpClient('nanos-image-action', [], {
+/** @actions/http-client (proxy support), loaded on the first download only: a warm run makes none. */
+async function client(policy: RetryPolicy): Promise<HttpClient> {
+  const { HttpClient } = await import('@actions/http-client')
+  return new HttpClient('nanos-image-action', [], {
     allowRetries: false,
     socketTimeout: policy.idleTimeoutMs,
     keepAlive: false
   })
+}
 
 async function withRetries<T>(
   url: string,
@@ -86,7 +89,7 @@ async function withRetries<T>(
 }
 
 async function get(url: string, policy: RetryPolicy): Promise<IncomingMessage> {
-  const response = await client(policy).get(url)
+  const response = await (await client(policy)).get(url)
   const status = response.message.statusCode ?? 0
   if (status !== 200) {
     response.message.resume()

@@ -4,8 +4,7 @@
  * `nanos/<V>/<arch>` holds `release/` (the tarball's contents: kernel.img, boot.img, klibs/...),
  * `common.tar.gz` and `common/`.
  */
-import * as core from '@actions/core'
-import * as tc from '@actions/tool-cache'
+import * as core from './runner.js'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp } from 'node:fs/promises'
 import * as path from 'node:path'
@@ -63,7 +62,7 @@ export async function installKernel(req: KernelRequest): Promise<Kernel> {
   const release = path.join(entry, 'release')
   await mkdir(release)
   try {
-    await tc.extractTar(tarball, release, 'xz')
+    await extractTar(tarball, release)
   } catch (error) {
     throw new ActionError(
       `The Nanos ${version} download from ${url} is not a valid .tar.gz (${describe(error)}); it was not cached.`,
@@ -84,13 +83,19 @@ export async function installKernel(req: KernelRequest): Promise<Kernel> {
   return { version, arch: req.arch, dir, downloaded: true }
 }
 
+/** tool-cache's tar extraction, loaded only on a download (it brings an HTTP stack along). */
+async function extractTar(file: string, dest: string): Promise<void> {
+  const tc = await import('@actions/tool-cache')
+  await tc.extractTar(file, dest, 'xz')
+}
+
 async function fetchCommon(req: KernelRequest, entry: string): Promise<boolean> {
   const url = nanosCommonUrl(req.mirror)
   const file = path.join(entry, 'common.tar.gz')
   try {
     await downloadFile(url, file, req.policy)
     await mkdir(path.join(entry, 'common'))
-    await tc.extractTar(file, path.join(entry, 'common'), 'xz')
+    await extractTar(file, path.join(entry, 'common'))
     return true
   } catch (error) {
     core.warning(

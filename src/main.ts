@@ -3,7 +3,7 @@
  * outputs → artifact → summary. Each stage is a module with a typed interface; this file only
  * runs them in order and turns a failure into one clear error.
  */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'

@@ -4,7 +4,7 @@
  * before it is cached or ever executed, and caches it by version and host architecture.
  * Never the install script, never `ops update` (ops-contract.md §1).
  */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { access, chmod, constants, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'

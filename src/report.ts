@@ -2,7 +2,7 @@
  * Stage 7: step outputs and the job summary. The summary is built by a pure function: untrusted
  * text is HTML-escaped and the values of `env` never appear (keys only).
  */
-import * as core from '@actions/core'
+import * as core from './runner.js'
 import type { UploadedArtifact } from './artifact.js'
 import { describe } from './errors.js'
 import type { ImageFacts } from './image.js'
@@ -104,8 +104,12 @@ export function summaryMarkdown(
 
 /** Append the summary; a failure to write it only warns. */
 export async function writeSummary(markdown: string): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    core.debug('No GITHUB_STEP_SUMMARY (not on a runner): no job summary written')
+    return
+  }
   try {
-    await core.summary.addRaw(markdown).write()
+    await core.appendSummary(markdown)
   } catch (error) {
     core.warning(`Could not write the job summary: ${describe(error)}`)
   }
