@@ -429,7 +429,8 @@ async function moveInto(built, dir, name) {
 /** Ops's own words for a failure: its error lines without colours, else its last lines. */
 function opsMessage(lines) {
     const usage = lines.findIndex(l => /^Usage:/.test(l));
-    const relevant = (usage >= 0 ? lines.slice(0, usage) : lines).filter(l => l.trim() !== '');
+    // "version lookup failed, using local." is ops's routine notice without network, not a cause.
+    const relevant = (usage >= 0 ? lines.slice(0, usage) : lines).filter(l => l.trim() !== '' && !/^version lookup failed, using local\.?$/.test(l.trim()));
     const errors = relevant.filter(l => /error|fatal|panic|failed|not found|cannot|can't|missing|no such|unknown|invalid|only ELF/i.test(l));
     const picked = (errors.length > 0 ? errors : relevant).slice(-15);
     return picked.length > 0 ? picked.map(l => `  ${l}`).join('\n') : '  (ops printed nothing)';
@@ -534,42 +535,60 @@ async function get(url, policy) {
     }
     return response.message;
 }
-/** Fails the stream when it stays silent for `ms`, and when it ends short of Content-Length. */
-function watchdog(message, ms, url) {
+/**
+ * GET `url` and stream its body into `sink`. Once the headers are in, only an idle timer judges
+ * the body: it is cut off after `idleTimeoutMs` without data, and a body that ends short of its
+ * Content-Length is an error that says so (both are retried by the caller).
+ */
+async function receive(url, policy, sink) {
+    const message = await get(url, policy);
+    message.socket?.setTimeout(0);
     const expected = Number(message.headers['content-length'] ?? NaN);
     let received = 0;
-    const timer = setTimeout(() => message.destroy(new Error(`no data for ${ms / 1000} s, the server stalled`)), ms);
-    return new external_node_stream_.Transform({
+    let stalled = false;
+    const timer = setTimeout(() => {
+        stalled = true;
+        message.destroy(new Error('stalled'));
+    }, policy.idleTimeoutMs);
+    const counter = new external_node_stream_.Transform({
         transform(chunk, _encoding, done) {
             timer.refresh();
             received += chunk.length;
             done(null, chunk);
-        },
-        flush(done) {
-            clearTimeout(timer);
-            if (Number.isFinite(expected) && received !== expected) {
-                done(new Error(`the connection closed after ${received} of ${expected} bytes of ${url}`));
-            }
-            else
-                done();
-        },
-        destroy(error, done) {
-            clearTimeout(timer);
-            done(error);
         }
     });
+    const short = () => Number.isFinite(expected) && received < expected;
+    try {
+        await (0,external_node_stream_promises_namespaceObject.pipeline)(message, counter, sink);
+    }
+    catch (error) {
+        if (stalled) {
+            throw new Error(`no data for ${policy.idleTimeoutMs / 1000} s after ${received} bytes: the server stalled`, { cause: error });
+        }
+        if (short()) {
+            throw new Error(`the connection closed after ${received} of ${expected} bytes`, {
+                cause: error
+            });
+        }
+        throw error;
+    }
+    finally {
+        clearTimeout(timer);
+    }
+    if (short())
+        throw new Error(`the connection closed after ${received} of ${expected} bytes`);
 }
 /** A small text file (a checksum, a version number), retried like any download. */
 async function fetchText(url, policy, maxBytes = 64 * 1024) {
     return withRetries(url, policy, async () => {
-        const message = await get(url, policy);
         const chunks = [];
         let size = 0;
-        await (0,external_node_stream_promises_namespaceObject.pipeline)(message, watchdog(message, policy.idleTimeoutMs, url), async (source) => {
-            for await (const chunk of source) {
+        await receive(url, policy, async (body) => {
+            for await (const chunk of body) {
                 size += chunk.length;
-                if (size > maxBytes)
+                if (size > maxBytes) {
                     throw new Error(`${url} is larger than ${maxBytes} bytes; it is not the text file expected`);
+                }
                 chunks.push(chunk);
             }
         });
@@ -583,7 +602,6 @@ async function fetchText(url, policy, maxBytes = 64 * 1024) {
 async function downloadFile(url, dest, policy, algorithms = []) {
     try {
         return await withRetries(url, policy, async () => {
-            const message = await get(url, policy);
             const hashes = algorithms.map(a => [a, (0,external_node_crypto_.createHash)(a)]);
             let bytes = 0;
             const hasher = new external_node_stream_.Transform({
@@ -594,7 +612,7 @@ async function downloadFile(url, dest, policy, algorithms = []) {
                     done(null, chunk);
                 }
             });
-            await (0,external_node_stream_promises_namespaceObject.pipeline)(message, watchdog(message, policy.idleTimeoutMs, url), hasher, (0,external_node_fs_.createWriteStream)(dest));
+            await receive(url, policy, body => (0,external_node_stream_promises_namespaceObject.pipeline)(body, hasher, (0,external_node_fs_.createWriteStream)(dest)));
             return { bytes, digests: Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) };
         });
     }
@@ -1594,7 +1612,7 @@ function gevulotRules(inputs, m, arch, problems) {
     }
     if (arch !== 'amd64') {
         problems.push({
-            input: inputs.arch ? 'arch' : 'binary',
+            input: inputs.arch === arch ? 'arch' : 'binary',
             message: `is ${arch}, but Gevulot runs x86_64 programs only: build for x86_64-unknown-linux-gnu, or set \`profile: nanos\`.`
         });
     }

@@ -198,7 +198,10 @@ async function moveInto(built: string, dir: string, name: string): Promise<strin
 /** Ops's own words for a failure: its error lines without colours, else its last lines. */
 export function opsMessage(lines: readonly string[]): string {
   const usage = lines.findIndex(l => /^Usage:/.test(l))
-  const relevant = (usage >= 0 ? lines.slice(0, usage) : lines).filter(l => l.trim() !== '')
+  // "version lookup failed, using local." is ops's routine notice without network, not a cause.
+  const relevant = (usage >= 0 ? lines.slice(0, usage) : lines).filter(
+    l => l.trim() !== '' && !/^version lookup failed, using local\.?$/.test(l.trim())
+  )
   const errors = relevant.filter(l =>
     /error|fatal|panic|failed|not found|cannot|can't|missing|no such|unknown|invalid|only ELF/i.test(
       l

@@ -98,31 +98,50 @@ async function get(url: string, policy: RetryPolicy): Promise<IncomingMessage> {
   return response.message
 }
 
-/** Fails the stream when it stays silent for `ms`, and when it ends short of Content-Length. */
-function watchdog(message: IncomingMessage, ms: number, url: string): Transform {
+type Sink = (body: AsyncIterable<Buffer>) => Promise<void>
+
+/**
+ * GET `url` and stream its body into `sink`. Once the headers are in, only an idle timer judges
+ * the body: it is cut off after `idleTimeoutMs` without data, and a body that ends short of its
+ * Content-Length is an error that says so (both are retried by the caller).
+ */
+async function receive(url: string, policy: RetryPolicy, sink: Sink): Promise<void> {
+  const message = await get(url, policy)
+  message.socket?.setTimeout(0)
   const expected = Number(message.headers['content-length'] ?? NaN)
   let received = 0
-  const timer = setTimeout(
-    () => message.destroy(new Error(`no data for ${ms / 1000} s, the server stalled`)),
-    ms
-  )
-  return new Transform({
+  let stalled = false
+  const timer = setTimeout(() => {
+    stalled = true
+    message.destroy(new Error('stalled'))
+  }, policy.idleTimeoutMs)
+  const counter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       timer.refresh()
       received += chunk.length
       done(null, chunk)
-    },
-    flush(done) {
-      clearTimeout(timer)
-      if (Number.isFinite(expected) && received !== expected) {
-        done(new Error(`the connection closed after ${received} of ${expected} bytes of ${url}`))
-      } else done()
-    },
-    destroy(error, done) {
-      clearTimeout(timer)
-      done(error)
     }
   })
+  const short = (): boolean => Number.isFinite(expected) && received < expected
+  try {
+    await pipeline(message, counter, sink)
+  } catch (error) {
+    if (stalled) {
+      throw new Error(
+        `no data for ${policy.idleTimeoutMs / 1000} s after ${received} bytes: the server stalled`,
+        { cause: error }
+      )
+    }
+    if (short()) {
+      throw new Error(`the connection closed after ${received} of ${expected} bytes`, {
+        cause: error
+      })
+    }
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+  if (short()) throw new Error(`the connection closed after ${received} of ${expected} bytes`)
 }
 
 /** A small text file (a checksum, a version number), retried like any download. */
@@ -132,23 +151,19 @@ export async function fetchText(
   maxBytes = 64 * 1024
 ): Promise<string> {
   return withRetries(url, policy, async () => {
-    const message = await get(url, policy)
     const chunks: Buffer[] = []
     let size = 0
-    await pipeline(
-      message,
-      watchdog(message, policy.idleTimeoutMs, url),
-      async (source: AsyncIterable<Buffer>) => {
-        for await (const chunk of source) {
-          size += chunk.length
-          if (size > maxBytes)
-            throw new Error(
-              `${url} is larger than ${maxBytes} bytes; it is not the text file expected`
-            )
-          chunks.push(chunk)
+    await receive(url, policy, async body => {
+      for await (const chunk of body) {
+        size += chunk.length
+        if (size > maxBytes) {
+          throw new Error(
+            `${url} is larger than ${maxBytes} bytes; it is not the text file expected`
+          )
         }
+        chunks.push(chunk)
       }
-    )
+    })
     return Buffer.concat(chunks).toString('utf8')
   })
 }
@@ -171,7 +186,6 @@ export async function downloadFile(
 ): Promise<Downloaded> {
   try {
     return await withRetries(url, policy, async () => {
-      const message = await get(url, policy)
       const hashes: [string, Hash][] = algorithms.map(a => [a, createHash(a)])
       let bytes = 0
       const hasher = new Transform({
@@ -181,12 +195,7 @@ export async function downloadFile(
           done(null, chunk)
         }
       })
-      await pipeline(
-        message,
-        watchdog(message, policy.idleTimeoutMs, url),
-        hasher,
-        createWriteStream(dest)
-      )
+      await receive(url, policy, body => pipeline(body, hasher, createWriteStream(dest)))
       return { bytes, digests: Object.fromEntries(hashes.map(([a, h]) => [a, h.digest('hex')])) }
     })
   } catch (error) {

@@ -286,7 +286,7 @@ function gevulotRules(inputs: Inputs, m: Manifest, arch: Arch, problems: InputPr
   }
   if (arch !== 'amd64') {
     problems.push({
-      input: inputs.arch ? 'arch' : 'binary',
+      input: inputs.arch === arch ? 'arch' : 'binary',
       message: `is ${arch}, but Gevulot runs x86_64 programs only: build for x86_64-unknown-linux-gnu, or set \`profile: nanos\`.`
     })
   }

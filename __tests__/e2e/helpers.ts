@@ -10,7 +10,13 @@ import { blake3 } from '@noble/hashes/blake3.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { cleanupTempDirs } from '../harness/fixtures.js'
 import { startMirror, type Mirror, type MirrorOptions } from '../harness/mirror.js'
-import { cleanupAllRuns, runAction, type RunActionOptions, type RunActionResult } from '../harness/run-action.js'
+import {
+  cleanupAllRuns,
+  REPO_ROOT,
+  runAction,
+  type RunActionOptions,
+  type RunActionResult
+} from '../harness/run-action.js'
 
 export const FAST_RETRIES = {
   NANOS_IMAGE_ACTION_RETRY_BASE_MS: '50',
@@ -80,4 +86,41 @@ export function filesBelow(dir: string): string[] {
 
 export function errorLines(stdout: string): string[] {
   return stdout.split('\n').filter(l => l.startsWith('::error'))
+}
+
+/** Where the e2e suites leave the rows of their docs tables (see scripts/fault-table.mjs). */
+export const RESULTS_DIR = path.join(REPO_ROOT, '.local', 'e2e')
+
+/**
+ * Rows a suite records while it runs, written as JSON to .local/e2e/<name>.json after the file's
+ * last test (in the order the tests ran), for scripts that turn them into tables.
+ */
+export function useResultLog<T>(name: string): { add(row: T): void } {
+  const rows: T[] = []
+  afterAll(() => {
+    if (rows.length === 0) return
+    fs.mkdirSync(RESULTS_DIR, { recursive: true })
+    fs.writeFileSync(path.join(RESULTS_DIR, `${name}.json`), `${JSON.stringify(rows, null, 2)}\n`)
+  })
+  return { add: row => void rows.push(row) }
+}
+
+/**
+ * `text` with the run's temporary paths and the mirror's address replaced by placeholders
+ * (`<workspace>`, `<runner-temp>`, `<tool-cache>`, `<mirror>`), so that messages can be shown in docs.
+ */
+export function placeholders(
+  text: string,
+  r: Pick<RunActionResult, 'workspace' | 'runnerTemp' | 'toolCache'>,
+  mirrorUrl?: string
+): string {
+  let out = text
+  const pairs: [string | undefined, string][] = [
+    [mirrorUrl, '<mirror>'],
+    [r.workspace, '<workspace>'],
+    [r.runnerTemp, '<runner-temp>'],
+    [r.toolCache, '<tool-cache>']
+  ]
+  for (const [from, to] of pairs) if (from) out = out.split(from).join(to)
+  return out
 }
