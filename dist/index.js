@@ -198,6 +198,7 @@ async function uploadImage(req) {
     const file = external_node_path_.join(dir, req.artifactName);
     await (0,promises_.link)(req.imagePath, file).catch(() => (0,promises_.copyFile)(req.imagePath, file));
     let result;
+    const started = performance.now();
     try {
         result = await client.uploadArtifact(req.artifactName, [file], dir, {
             retentionDays: req.retentionDays || undefined,
@@ -217,6 +218,9 @@ async function uploadImage(req) {
     }
     if (result.id === undefined)
         throw new ActionError('The artifact service returned no artifact id.');
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    const format = req.archive ? `zip, level ${req.compressionLevel}` : 'raw';
+    info(`Uploaded ${result.size ?? 0} bytes (${format}) in ${seconds} s`);
     const url = `${req.env.GITHUB_SERVER_URL || 'https://github.com'}/${req.env.GITHUB_REPOSITORY}/actions/runs/${req.env.GITHUB_RUN_ID}/artifacts/${result.id}`;
     return { id: result.id, url, digest: result.digest ?? '', size: result.size ?? 0 };
 }
@@ -1007,7 +1011,7 @@ function newestCached(tool, arch) {
     return versions.sort(compareVersions).at(-1);
 }
 /**
- * Copy `sourceDir` into the tool cache as `tool/version/arch` and return the cached folder. The
+ * Move (or copy) `sourceDir` into the tool cache as `tool/version/arch` and return the cached folder. The
  * copy is made beside the destination and renamed into place, and the `.complete` marker is
  * written last, so readers see either nothing or a whole entry. If another job got there first,
  * its entry is kept and ours dropped.
@@ -1019,10 +1023,16 @@ async function cacheDirAtomic(sourceDir, tool, version, arch) {
     await (0,promises_.mkdir)(root, { recursive: true });
     const staging = external_node_path_.join(root, `.${arch}.${(0,external_node_crypto_.randomUUID)()}.partial`);
     try {
-        await (0,promises_.cp)(sourceDir, staging, {
-            recursive: true,
-            preserveTimestamps: true,
-            verbatimSymlinks: true
+        // The source is this run's own scratch copy: move it when the tool cache is on the same
+        // file system (a 40 MiB Ops binary is not copied again), copy it otherwise.
+        await (0,promises_.rename)(sourceDir, staging).catch(async (error) => {
+            if (error.code !== 'EXDEV')
+                throw error;
+            await (0,promises_.cp)(sourceDir, staging, {
+                recursive: true,
+                preserveTimestamps: true,
+                verbatimSymlinks: true
+            });
         });
         for (let tries = 0;; tries++) {
             if ((0,external_node_fs_.existsSync)(marker) && (0,external_node_fs_.existsSync)(dest))
@@ -1947,7 +1957,9 @@ async function run(env = process.env) {
         const manifestPath = external_node_path_.join(inputs.outputDir, `${plan.imageName}.manifest.json`);
         await writeManifest(plan.manifest, manifestPath);
         const imagePath = await group(`ops build (${plan.program}, Nanos ${kernel.version}, ${plan.arch})`, () => buildImage({ plan, ops, kernel, manifestPath, workDir: workDir }));
+        const hashStart = performance.now();
         const facts = await imageFacts(imagePath);
+        const hashSeconds = ((performance.now() - hashStart) / 1000).toFixed(2);
         const report = {
             imagePath,
             imageName: plan.imageName,
@@ -1960,7 +1972,7 @@ async function run(env = process.env) {
             cacheHit: !ops.downloaded && !kernel.downloaded
         };
         setImageOutputs(report);
-        info(`Image ${imagePath}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256}`);
+        info(`Image ${imagePath}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`);
         const artifact = inputs.upload
             ? await group('Upload artifact', () => uploadImage({
                 imagePath,

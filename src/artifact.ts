@@ -87,6 +87,7 @@ export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact 
   await link(req.imagePath, file).catch(() => copyFile(req.imagePath, file))
 
   let result
+  const started = performance.now()
   try {
     result = await client.uploadArtifact(req.artifactName, [file], dir, {
       retentionDays: req.retentionDays || undefined,
@@ -111,6 +112,9 @@ export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact 
   }
   if (result.id === undefined)
     throw new ActionError('The artifact service returned no artifact id.')
+  const seconds = ((performance.now() - started) / 1000).toFixed(2)
+  const format = req.archive ? `zip, level ${req.compressionLevel}` : 'raw'
+  core.info(`Uploaded ${result.size ?? 0} bytes (${format}) in ${seconds} s`)
   const url = `${req.env.GITHUB_SERVER_URL || 'https://github.com'}/${req.env.GITHUB_REPOSITORY}/actions/runs/${req.env.GITHUB_RUN_ID}/artifacts/${result.id}`
   return { id: result.id, url, digest: result.digest ?? '', size: result.size ?? 0 }
 }

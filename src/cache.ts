@@ -28,7 +28,7 @@ export function newestCached(tool: string, arch: string): string | undefined {
 }
 
 /**
- * Copy `sourceDir` into the tool cache as `tool/version/arch` and return the cached folder. The
+ * Move (or copy) `sourceDir` into the tool cache as `tool/version/arch` and return the cached folder. The
  * copy is made beside the destination and renamed into place, and the `.complete` marker is
  * written last, so readers see either nothing or a whole entry. If another job got there first,
  * its entry is kept and ours dropped.
@@ -45,10 +45,15 @@ export async function cacheDirAtomic(
   await mkdir(root, { recursive: true })
   const staging = path.join(root, `.${arch}.${randomUUID()}.partial`)
   try {
-    await cp(sourceDir, staging, {
-      recursive: true,
-      preserveTimestamps: true,
-      verbatimSymlinks: true
+    // The source is this run's own scratch copy: move it when the tool cache is on the same
+    // file system (a 40 MiB Ops binary is not copied again), copy it otherwise.
+    await rename(sourceDir, staging).catch(async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EXDEV') throw error
+      await cp(sourceDir, staging, {
+        recursive: true,
+        preserveTimestamps: true,
+        verbatimSymlinks: true
+      })
     })
     for (let tries = 0; ; tries++) {
       if (existsSync(marker) && existsSync(dest)) return dest

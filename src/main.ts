@@ -70,7 +70,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       () => buildImage({ plan, ops, kernel, manifestPath, workDir: workDir as string })
     )
 
+    const hashStart = performance.now()
     const facts = await imageFacts(imagePath)
+    const hashSeconds = ((performance.now() - hashStart) / 1000).toFixed(2)
     const report: ImageReport = {
       imagePath,
       imageName: plan.imageName,
@@ -84,7 +86,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     }
     setImageOutputs(report)
     core.info(
-      `Image ${imagePath}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256}`
+      `Image ${imagePath}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`
     )
 
     const artifact = inputs.upload

@@ -1,0 +1,360 @@
+#!/usr/bin/env node
+// npm run bench: what the action itself costs, measured in one run on loopback, as ratios to
+// baselines taken in the same run. Prints a table and writes it into docs/PERFORMANCE.md.
+//
+//   npm run bench                      the five measurements of issue 5
+//   npm run bench -- --upload-matrix   also 64 MiB and 512 MiB uploads raw and zipped at levels 0, 1, 6
+//   npm run bench -- --runs 15         repetitions for the timing medians (default 11)
+//
+// Needs sha256sum, b3sum (Debian: b3sum) and curl for the baselines, and /usr/bin/time for
+// peak memory; what is missing is reported as such.
+import { spawn, spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { harness, ROOT } from '../scripts/lib/harness.mjs'
+
+const argv = process.argv.slice(2)
+const RUNS = Number(argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : 11)
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+
+const { startMirror, opsBinaryPath, opsMd5Path, nanosReleasePath, NANOS_LATEST_PATH, COMMON_PATH } =
+  await harness('mirror')
+const { startArtifactService } = await harness('artifact-service')
+const { writeElf } = await harness('fixtures')
+
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'nia-bench-'))
+const has = tool => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0
+const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const ms = x => `${x.toFixed(0)} ms`
+const s = x => `${(x / 1000).toFixed(2)} s`
+const ratio = (a, b) => `${(a / b).toFixed(2)}x`
+const mib = bytes => `${(bytes / MiB).toFixed(1)} MiB`
+
+/** Run a command, resolve with wall time (ms) and output; peak RSS (KiB) with `rss: true`. */
+function timed(cmd, args, { env = process.env, cwd = ROOT, rss = false } = {}) {
+  const [file, list] = rss ? ['/usr/bin/time', ['-f', '@@RSS %M', cmd, ...args]] : [cmd, args]
+  return new Promise((resolve, reject) => {
+    const start = performance.now()
+    const child = spawn(file, list, { env, cwd })
+    let out = ''
+    child.stdout.on('data', d => (out += d))
+    child.stderr.on('data', d => (out += d))
+    child.on('error', reject)
+    child.on('exit', code => {
+      const wall = performance.now() - start
+      const peak = /@@RSS (\d+)/.exec(out)?.[1]
+      resolve({ wall, code, out, rssKiB: peak ? Number(peak) : undefined })
+    })
+  })
+}
+
+/** The environment of one action run, like the runner's. */
+function actionEnv(name, inputs, extra = {}) {
+  const dir = path.join(scratch, name)
+  mkdirSync(dir, { recursive: true })
+  for (const f of ['output', 'summary']) writeFileSync(path.join(dir, f), '')
+  return {
+    PATH: process.env.PATH,
+    HOME: dir,
+    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    GITHUB_OUTPUT: path.join(dir, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(dir, 'summary'),
+    GITHUB_WORKSPACE: scratch,
+    RUNNER_TEMP: path.join(dir, 'temp'),
+    RUNNER_TOOL_CACHE: path.join(scratch, 'tool-cache'),
+    ...extra
+  }
+}
+const runAction = (name, inputs, extra, opts = {}) => {
+  const env = actionEnv(name, inputs, extra)
+  mkdirSync(env.RUNNER_TEMP, { recursive: true })
+  return timed(process.execPath, [path.join(ROOT, 'dist', 'index.js')], {
+    env,
+    cwd: scratch,
+    ...opts
+  })
+}
+function mustSucceed(r, what) {
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.out.slice(-3000)}`)
+  return r
+}
+const secondsIn = (out, re) => Number(re.exec(out)?.[1] ?? NaN) * 1000
+
+const rows = []
+const row = (section, measure, value, baseline = '', result = '') =>
+  rows.push({ section, measure, value, baseline, result })
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+const machine = `${cpu}, ${os.cpus().length} cores, ${(os.totalmem() / GiB).toFixed(0)} GiB, ${os.type()} ${os.release()}, Node ${process.version}`
+console.log(`Machine: ${machine}\nRuns per timing: ${RUNS} (median)\n`)
+
+const mirror = await startMirror()
+const service = await startArtifactService()
+const binary = path.join(scratch, 'prover')
+writeElf(binary, { size: 2 * MiB })
+const base = { binary: 'prover', mirror: mirror.url, 'output-dir': path.join(scratch, 'images') }
+
+try {
+  // 1. Warm overhead ------------------------------------------------------------------------
+  mustSucceed(
+    await runAction('fill-cache', { ...base, upload: 'false' }),
+    'the run that fills the tool cache'
+  )
+  const bare = []
+  const load = []
+  const warm = []
+  mirror.resetRequests()
+  for (let i = 0; i < RUNS; i++) {
+    bare.push((await timed(process.execPath, ['-e', '0'])).wall)
+    load.push(
+      (
+        await timed(process.execPath, [path.join(ROOT, 'dist', 'index.js')], {
+          env: { PATH: process.env.PATH }
+        })
+      ).wall
+    )
+    warm.push(
+      mustSucceed(await runAction(`warm-${i}`, { ...base, upload: 'false' }), 'a warm run').wall
+    )
+  }
+  const warmRequests = mirror.requests().length
+  const opsDouble = path.join(scratch, 'tool-cache', 'ops', '0.1.46', 'amd64', 'ops')
+  const doubleStart = []
+  for (let i = 0; i < RUNS; i++)
+    doubleStart.push((await timed(opsDouble, ['no-such-command'])).wall)
+  const [b, l, w, d] = [median(bare), median(load), median(warm), median(doubleStart)]
+  row('1. Warm overhead', '`node -e 0`', ms(b), '', 'baseline')
+  row(
+    '1. Warm overhead',
+    'bundle load alone (`node dist/index.js` to its first input check)',
+    ms(l),
+    '`node -e 0`',
+    ratio(l, b)
+  )
+  row(
+    '1. Warm overhead',
+    'whole warm run (tool cache filled, upload off, summary on)',
+    ms(w),
+    '`node -e 0`',
+    `${ratio(w, b)} (target ≤ 3x)`
+  )
+  row(
+    '1. Warm overhead',
+    'of which the Ops double starting (a Node script, like the action)',
+    ms(d),
+    '`node -e 0`',
+    ratio(d, b)
+  )
+  row(
+    '1. Warm overhead',
+    'requests made by the warm runs (cache hits)',
+    String(warmRequests),
+    '',
+    warmRequests === 0 ? 'zero, as required' : 'NOT zero'
+  )
+
+  // 2. Cold cost ----------------------------------------------------------------------------
+  // Real-sized downloads: the Ops binary is ~40 MiB (a Go program), the kernel release ~4 MiB.
+  const padded = Buffer.concat([
+    mirror.opsBinary('0.1.46'),
+    Buffer.from('\n/*'),
+    Buffer.alloc(40 * MiB, 0x61),
+    Buffer.from('*/\n')
+  ])
+  mirror.setObject(opsBinaryPath('0.1.46'), padded)
+  const { createHash } = await import('node:crypto')
+  mirror.setObject(opsMd5Path('0.1.46'), `${createHash('md5').update(padded).digest('hex')}\n`)
+  const coldPaths = [
+    opsMd5Path('0.1.46'),
+    opsBinaryPath('0.1.46'),
+    NANOS_LATEST_PATH,
+    nanosReleasePath('0.1.54'),
+    COMMON_PATH
+  ]
+  const cold = []
+  let coldBytes = 0
+  for (let i = 0; i < 3; i++) {
+    rmSync(path.join(scratch, 'tool-cache'), { recursive: true, force: true })
+    mirror.resetRequests()
+    cold.push(
+      mustSucceed(await runAction(`cold-${i}`, { ...base, upload: 'false' }), 'a cold run').wall
+    )
+    coldBytes = mirror.requests().reduce((sum, r) => sum + r.bytes, 0)
+  }
+  const warmAfter = mustSucceed(
+    await runAction('warm-after-cold', { ...base, upload: 'false' }),
+    'a warm run'
+  ).wall
+  let curlTime
+  if (has('curl')) {
+    const args = coldPaths.flatMap(p => ['-o', '/dev/null', mirror.urlOf(p)])
+    const curls = []
+    for (let i = 0; i < 3; i++) curls.push((await timed('curl', ['-sS', '--fail', ...args])).wall)
+    curlTime = median(curls)
+  }
+  const c = median(cold)
+  row(
+    '2. Cold cost',
+    'bytes downloaded by a cold run',
+    `${coldBytes} (${mib(coldBytes)})`,
+    '',
+    `${coldPaths.length} files`
+  )
+  row('2. Cold cost', 'cold run, whole', ms(c), 'warm run', ratio(c, warmAfter))
+  if (curlTime !== undefined) {
+    row(
+      '2. Cold cost',
+      'cold run minus warm run (the downloads, checks, unpacking, caching)',
+      ms(c - warmAfter),
+      '`curl` of the same 5 files',
+      `${ratio(c - warmAfter, curlTime)} (curl: ${ms(curlTime)})`
+    )
+  } else row('2. Cold cost', 'curl baseline', 'curl not installed', '', '')
+  mirror.setObject(opsBinaryPath('0.1.46'), mirror.opsBinary('0.1.46'))
+  mirror.setObject(
+    opsMd5Path('0.1.46'),
+    `${createHash('md5').update(mirror.opsBinary('0.1.46')).digest('hex')}\n`
+  )
+
+  // 3. Hashing + 5. Memory ------------------------------------------------------------------
+  const sizedRun = async (name, size, inputs = {}, extra = {}) =>
+    mustSucceed(
+      await runAction(
+        name,
+        { ...base, upload: 'false', ...inputs },
+        { OPS_DOUBLE_IMAGE_SIZE: String(size), OPS_DOUBLE_IMAGE_FILL: 'random', ...extra },
+        { rss: true }
+      ),
+      `a run with a ${mib(size)} image`
+    )
+  rmSync(path.join(scratch, 'tool-cache'), { recursive: true, force: true })
+  mustSucceed(await runAction('refill', { ...base, upload: 'false' }), 'refilling the cache')
+  const small = await sizedRun('mem-64m', 64 * MiB)
+  const big = await sizedRun('hash-1g', GiB)
+  const hashAction = secondsIn(big.out, /\(hashed in ([\d.]+) s\)/)
+  const imageFile = path.join(scratch, 'images', 'prover')
+  let toolsTime
+  if (has('sha256sum') && has('b3sum')) {
+    const tools = []
+    for (let i = 0; i < 3; i++) {
+      const a = await timed('sha256sum', [imageFile])
+      const bb = await timed('b3sum', [imageFile])
+      tools.push(a.wall + bb.wall)
+    }
+    toolsTime = median(tools)
+  }
+  row(
+    '3. Hashing (1 GiB)',
+    'sha256 + BLAKE3 inside the action (one read)',
+    ms(hashAction),
+    '`sha256sum` then `b3sum`',
+    toolsTime
+      ? `${ratio(hashAction, toolsTime)} (tools: ${ms(toolsTime)}; target ≤ 1x)`
+      : 'sha256sum/b3sum missing'
+  )
+  row(
+    '5. Memory',
+    'peak RSS, run with a 64 MiB image',
+    `${(small.rssKiB / 1024).toFixed(0)} MiB`,
+    '',
+    ''
+  )
+  row(
+    '5. Memory',
+    'peak RSS, run with a 1 GiB image',
+    `${(big.rssKiB / 1024).toFixed(0)} MiB`,
+    '64 MiB run',
+    ratio(big.rssKiB, small.rssKiB)
+  )
+
+  // 4. Upload ---------------------------------------------------------------------------------
+  const uploadRun = async (name, size, inputs = {}) => {
+    const r = mustSucceed(
+      await runAction(
+        name,
+        { ...base, 'artifact-name': name, ...inputs, upload: 'true' },
+        { ...service.env, OPS_DOUBLE_IMAGE_SIZE: String(size), OPS_DOUBLE_IMAGE_FILL: 'program' },
+        { rss: true }
+      ),
+      `the upload ${name}`
+    )
+    const stored = service.uploads.find(u => u.name === name && !u.deleted)
+    return {
+      time: secondsIn(r.out, /Uploaded \d+ bytes \([^)]*\) in ([\d.]+) s/),
+      bytes: stored?.size ?? NaN,
+      rss: r.rssKiB
+    }
+  }
+  // Image content: a real compiled program (the node binary) repeated, as a prover image is mostly code.
+  copyFileSync(process.execPath, binary)
+  const up64 = await uploadRun('up-64m', 64 * MiB)
+  const up1g = await uploadRun('up-1g', GiB)
+  row('4. Upload (default: raw)', '64 MiB image', s(up64.time), '', `${mib(up64.bytes)} uploaded`)
+  row(
+    '4. Upload (default: raw)',
+    '1 GiB image',
+    s(up1g.time),
+    '64 MiB',
+    `${ratio(up1g.time, up64.time)} for 16x the bytes; ${mib(up1g.bytes)} uploaded`
+  )
+  row(
+    '5. Memory',
+    'peak RSS, 1 GiB image uploaded',
+    `${(up1g.rss / 1024).toFixed(0)} MiB`,
+    '64 MiB upload',
+    ratio(up1g.rss, up64.rss)
+  )
+
+  if (argv.includes('--upload-matrix')) {
+    for (const size of [64 * MiB, 512 * MiB]) {
+      for (const [label, inputs] of [
+        ['raw (default)', {}],
+        ['zip level 0', { archive: 'true', 'compression-level': '0' }],
+        ['zip level 1', { archive: 'true', 'compression-level': '1' }],
+        ['zip level 6', { archive: 'true', 'compression-level': '6' }]
+      ]) {
+        const name = `m-${size / MiB}-${label.replace(/\W+/g, '-')}`
+        const r = await uploadRun(name, size, inputs)
+        row(
+          `Upload matrix (${mib(size)} image of compiled code)`,
+          label,
+          s(r.time),
+          '',
+          `${mib(r.bytes)} uploaded (${((100 * r.bytes) / size).toFixed(0)}%)`
+        )
+      }
+    }
+  }
+} finally {
+  await mirror.close()
+  await service.close()
+  rmSync(scratch, { recursive: true, force: true })
+}
+
+// Report -------------------------------------------------------------------------------------
+const header = '| Section | Measure | Value | Baseline | Result |\n|---|---|---|---|---|'
+const table = [
+  header,
+  ...rows.map(r => `| ${r.section} | ${r.measure} | ${r.value} | ${r.baseline} | ${r.result} |`)
+].join('\n')
+const stamp = new Date().toISOString().slice(0, 10)
+const block = `<!-- bench:start -->\nMeasured by \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${stamp}; machine: ${machine}. Timings are medians of ${RUNS} runs (cold runs and the tool baselines: of 3).\n\n${table}\n<!-- bench:end -->`
+console.log(table)
+const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md')
+let text = ''
+try {
+  text = readFileSync(doc, 'utf8')
+} catch {
+  text = '# Performance\n\n<!-- bench:start -->\n<!-- bench:end -->\n'
+}
+const start = text.indexOf('<!-- bench:start -->')
+const end = text.indexOf('<!-- bench:end -->')
+const updated =
+  start >= 0 && end > start
+    ? text.slice(0, start) + block + text.slice(end + '<!-- bench:end -->'.length)
+    : `${text}\n${block}\n`
+mkdirSync(path.dirname(doc), { recursive: true })
+writeFileSync(doc, updated)
+console.log(`\nWritten to ${path.relative(ROOT, doc)}`)
