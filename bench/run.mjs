@@ -9,7 +9,15 @@
 // Needs sha256sum, b3sum (Debian: b3sum) and curl for the baselines, and /usr/bin/time for
 // peak memory; what is missing is reported as such.
 import { spawn, spawnSync } from 'node:child_process'
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { harness, ROOT } from '../scripts/lib/harness.mjs'
@@ -343,12 +351,9 @@ const stamp = new Date().toISOString().slice(0, 10)
 const block = `<!-- bench:start -->\nMeasured by \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\` on ${stamp}; machine: ${machine}. Timings are medians of ${RUNS} runs (cold runs and the tool baselines: of 3).\n\n${table}\n<!-- bench:end -->`
 console.log(table)
 const doc = path.join(ROOT, 'docs', 'PERFORMANCE.md')
-let text = ''
-try {
-  text = readFileSync(doc, 'utf8')
-} catch {
-  text = '# Performance\n\n<!-- bench:start -->\n<!-- bench:end -->\n'
-}
+const text = existsSync(doc)
+  ? readFileSync(doc, 'utf8')
+  : '# Performance\n\n<!-- bench:start -->\n<!-- bench:end -->\n'
 const start = text.indexOf('<!-- bench:start -->')
 const end = text.indexOf('<!-- bench:end -->')
 const updated =
