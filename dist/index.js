@@ -19,7 +19,7 @@ import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(35646);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(75470);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -29,7 +29,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 35646:
+/***/ 75470:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -172,7 +172,7 @@ function uploadUnavailable(env) {
 async function uploadImage(req) {
     const unavailable = uploadUnavailable(req.env);
     if (unavailable) {
-        if (req.required && !unavailable.ghes)
+        if (req.required)
             throw new ActionError(`\`upload: true\` was set, but the upload cannot happen: ${unavailable.reason}`);
         if (unavailable.ghes)
             runner_warning(unavailable.reason);
@@ -193,10 +193,14 @@ async function uploadImage(req) {
             }
         }
     }
-    // Unzipped uploads take their name from the file, so the file carries the artifact's name.
-    const dir = await (0,promises_.mkdtemp)(external_node_path_.join(req.tempDir, 'artifact-'));
-    const file = external_node_path_.join(dir, req.artifactName);
-    await (0,promises_.link)(req.imagePath, file).catch(() => (0,promises_.copyFile)(req.imagePath, file));
+    // A raw upload takes the artifact's name from its file, so there the file carries the
+    // artifact's name; inside a zip the image keeps its own.
+    let file = req.imagePath;
+    if (!req.archive && external_node_path_.basename(req.imagePath) !== req.artifactName) {
+        file = external_node_path_.join(await (0,promises_.mkdtemp)(external_node_path_.join(req.tempDir, 'artifact-')), req.artifactName);
+        await (0,promises_.link)(req.imagePath, file).catch(() => (0,promises_.copyFile)(req.imagePath, file));
+    }
+    const dir = external_node_path_.dirname(file);
     let result;
     const started = performance.now();
     try {
@@ -222,7 +226,13 @@ async function uploadImage(req) {
     const format = req.archive ? `zip, level ${req.compressionLevel}` : 'raw';
     info(`Uploaded ${result.size ?? 0} bytes (${format}) in ${seconds} s`);
     const url = `${req.env.GITHUB_SERVER_URL || 'https://github.com'}/${req.env.GITHUB_REPOSITORY}/actions/runs/${req.env.GITHUB_RUN_ID}/artifacts/${result.id}`;
-    return { id: result.id, url, digest: result.digest ?? '', size: result.size ?? 0 };
+    return {
+        id: result.id,
+        name: req.artifactName,
+        url,
+        digest: result.digest ?? '',
+        size: result.size ?? 0
+    };
 }
 
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
@@ -233,6 +243,49 @@ var exec = __nccwpck_require__(75260);
 const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
 function stripAnsi(text) {
     return text.replace(ANSI, '');
+}
+
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+;// CONCATENATED MODULE: ./src/ops-home.ts
+/**
+ * A private ops home and the environment ops runs in (ops-contract.md §2, §3): `OPS_HOME` names
+ * the parent of `.ops`; `OPS_DEFAULT_CONFIG` points at an empty config so neither the machine's
+ * `~/.opsrc` nor a user's default config is merged in; `ops_render_config` is dropped; and ops's
+ * own HTTP (the latest.txt lookup it makes on every run, with no timeout, which can hang on a
+ * network that drops packets) goes to a loopback proxy that refuses at once, so ops says
+ * "version lookup failed, using local." and uses the `latest.txt` laid out for it.
+ */
+
+
+
+/** Create `<root>/home/.ops` with `latest.txt` = `latestVersion`, and ops's environment. */
+async function openOpsHome(root, latestVersion) {
+    const parent = external_node_path_.join(root, 'home');
+    const dir = external_node_path_.join(parent, '.ops');
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    await (0,promises_.writeFile)(external_node_path_.join(dir, 'latest.txt'), `${latestVersion}\n`);
+    const defaults = external_node_path_.join(root, 'no-defaults.json');
+    await (0,promises_.writeFile)(defaults, '{}\n');
+    const server = (0,external_node_net_.createServer)(socket => socket.destroy());
+    await new Promise(resolve => server.listen(0, '127.0.0.1', resolve));
+    const proxy = `http://127.0.0.1:${server.address().port}`;
+    const env = {};
+    for (const [key, value] of Object.entries(process.env)) {
+        if (value !== undefined &&
+            key.toLowerCase() !== 'ops_render_config' &&
+            key.toLowerCase() !== 'no_proxy')
+            env[key] = value;
+    }
+    Object.assign(env, { OPS_HOME: parent, OPS_DEFAULT_CONFIG: defaults });
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy'])
+        env[name] = proxy;
+    return {
+        parent,
+        dir,
+        env,
+        close: () => new Promise(resolve => server.close(() => resolve()))
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/urls.ts
@@ -290,6 +343,7 @@ function kernelDirName(version, arch) {
 
 
 
+
 /** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
 async function writeManifest(manifest, file) {
     await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
@@ -300,12 +354,8 @@ async function writeManifest(manifest, file) {
 /** Run ops and return the absolute path of the image in `output-dir`. */
 async function buildImage(req) {
     const { plan, kernel } = req;
-    const opsParent = external_node_path_.join(req.workDir, 'home');
-    const opsHome = external_node_path_.join(opsParent, '.ops');
-    await layOutOpsHome(opsHome, kernel);
-    // ops pre-loads defaults from $OPS_DEFAULT_CONFIG, else from ~/.opsrc: point it at nothing.
-    const defaults = external_node_path_.join(req.workDir, 'no-defaults.json');
-    await (0,promises_.writeFile)(defaults, '{}\n');
+    const home = await openOpsHome(req.workDir, kernel.version);
+    await layOutKernel(home.dir, kernel);
     const stage = external_node_path_.join(req.workDir, 'stage');
     await stageInputs(plan, stage);
     // -i keeps the text before the first dot; the real name is given when the image is moved.
@@ -322,21 +372,20 @@ async function buildImage(req) {
         '--arch',
         plan.arch
     ];
-    const env = {};
-    for (const [key, value] of Object.entries(process.env)) {
-        if (value !== undefined && key.toLowerCase() !== 'ops_render_config')
-            env[key] = value;
-    }
-    env.OPS_HOME = opsParent;
-    env.OPS_DEFAULT_CONFIG = defaults;
     const stdout = new LineCollector();
     const stderr = new LineCollector();
-    const code = await (0,exec/* exec */.m)(req.ops.path, args, {
-        cwd: stage,
-        env,
-        ignoreReturnCode: true,
-        listeners: { stdout: data => stdout.push(data), stderr: data => stderr.push(data) }
-    });
+    let code;
+    try {
+        code = await (0,exec/* exec */.m)(req.ops.path, args, {
+            cwd: stage,
+            env: home.env,
+            ignoreReturnCode: true,
+            listeners: { stdout: data => stdout.push(data), stderr: data => stderr.push(data) }
+        });
+    }
+    finally {
+        await home.close();
+    }
     const lines = [...stdout.lines(), ...stderr.lines()];
     for (const line of lines) {
         if (/^Klib ".*" not found in directory/.test(line))
@@ -356,11 +405,10 @@ async function buildImage(req) {
     }
     return moveInto(built, plan.inputs.outputDir, plan.imageName);
 }
-async function layOutOpsHome(opsHome, kernel) {
-    await (0,promises_.mkdir)(opsHome, { recursive: true });
-    await (0,promises_.cp)(external_node_path_.join(kernel.dir, 'release'), external_node_path_.join(opsHome, kernelDirName(kernel.version, kernel.arch)), { recursive: true });
-    // ops looks up latest.txt online on every run and falls back to this file.
-    await (0,promises_.writeFile)(external_node_path_.join(opsHome, 'latest.txt'), `${kernel.version}\n`);
+/** The cached kernel release and common files, copied where ops looks for them. */
+async function layOutKernel(opsHome, kernel) {
+    const release = external_node_path_.join(opsHome, kernelDirName(kernel.version, kernel.arch));
+    await (0,promises_.cp)(external_node_path_.join(kernel.dir, 'release'), release, { recursive: true });
     const common = external_node_path_.join(kernel.dir, 'common');
     if ((await (0,promises_.stat)(common).catch(() => undefined))?.isDirectory()) {
         await (0,promises_.cp)(common, external_node_path_.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true });
@@ -384,10 +432,10 @@ async function stageInputs(plan, stage) {
     }
 }
 async function mirrorTree(source, dest, shown) {
-    const info = await (0,promises_.stat)(source);
-    const target = await (0,promises_.readlink)(source).catch(() => undefined);
-    if (target !== undefined) {
-        runner_warning(`dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the files behind it.`);
+    const info = await (0,promises_.lstat)(source);
+    if (info.isSymbolicLink()) {
+        const target = await (0,promises_.readlink)(source);
+        runner_warning(`dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the file behind it.`);
         await (0,promises_.mkdir)(external_node_path_.dirname(dest), { recursive: true });
         await (0,promises_.symlink)(target, dest);
         return;
@@ -505,6 +553,10 @@ function isMissing(error) {
 function retryable(error) {
     if (error instanceof HttpStatusError)
         return error.status >= 500 || error.status === 408 || error.status === 429;
+    // A local disk that is full or read-only does not get better by waiting.
+    const code = error.code;
+    if (code && ['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT'].includes(code))
+        return false;
     return true; // connection refused or reset, timeouts, truncated bodies
 }
 /** @actions/http-client (proxy support), loaded on the first download only: a warm run makes none. */
@@ -659,6 +711,12 @@ async function imageFacts(file) {
  */
 /** The Ops release this action was tested with; `ops-version` defaults to it. */
 const DEFAULT_OPS_VERSION = '0.1.46';
+/**
+ * The first Ops release whose images match Gevulot's workspace mount: from 0.1.42 a `%1` label
+ * is renumbered to `%0` in the image (Gevulot attaches the workspace with mount_tag=0); 0.1.41
+ * fails the build on it and older releases keep `%1` (ops-contract.md §5).
+ */
+const GEVULOT_MIN_OPS = '0.1.42';
 const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
 /** `latest`, or a release number like `0.1.46` (a leading `v` is accepted and dropped). */
 function parseVersionSpec(value) {
@@ -680,9 +738,6 @@ function parts(version) {
 function compareVersions(a, b) {
     const [x, y] = [parts(a), parts(b)];
     return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-}
-function highest(versions) {
-    return [...versions].sort(compareVersions).at(-1);
 }
 /**
  * The releases that could follow `version`, in the order to try them: the next patch, the next
@@ -884,6 +939,12 @@ function checkName(input, value, problems) {
             message: `"${value}" must be a plain file name, without / or \\ and not . or ..`
         });
     }
+    else if (value.startsWith('-')) {
+        problems.push({
+            input,
+            message: `"${value}" must not start with "-" (ops would read it as an option).`
+        });
+    }
     else if (/[\p{Cc}]/u.test(value)) {
         problems.push({ input, message: 'must not contain control characters.' });
     }
@@ -1002,13 +1063,32 @@ function findCached(tool, version, arch) {
     const dir = external_node_path_.join(cacheRoot(), tool, version, arch);
     return (0,external_node_fs_.existsSync)(dir) && (0,external_node_fs_.existsSync)(`${dir}.complete`) ? dir : undefined;
 }
-/** The newest complete entry of `tool` for `arch`. */
-function newestCached(tool, arch) {
-    const root = external_node_path_.join(cacheRoot(), tool);
-    const versions = (0,external_node_fs_.existsSync)(root)
-        ? (0,external_node_fs_.readdirSync)(root).filter(v => parseVersion(v) === v && findCached(tool, v, arch))
-        : [];
-    return versions.sort(compareVersions).at(-1);
+/** How long a resolution of `latest` is reused without asking the network again. */
+const LATEST_TTL_MS = 24 * 60 * 60 * 1000;
+const latestFile = (tool, arch) => external_node_path_.join(cacheRoot(), tool, `.latest-${arch}.json`);
+/**
+ * The release `latest` resolved to less than `LATEST_TTL_MS` ago, if it is still cached: a warm
+ * run then asks nothing of the network. A pinned release in the cache never stands in for latest.
+ */
+function recentLatest(tool, arch, now = Date.now()) {
+    try {
+        const { version, resolvedAt } = JSON.parse((0,external_node_fs_.readFileSync)(latestFile(tool, arch), 'utf8'));
+        const fresh = now - resolvedAt < LATEST_TTL_MS && now >= resolvedAt;
+        return fresh && parseVersion(version) === version && findCached(tool, version, arch)
+            ? version
+            : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Record what `latest` resolved to (atomically: concurrent jobs may write it too). */
+async function rememberLatest(tool, arch, version) {
+    const file = latestFile(tool, arch);
+    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    await (0,promises_.writeFile)(partial, JSON.stringify({ version, resolvedAt: Date.now() }));
+    await (0,promises_.rename)(partial, file);
 }
 /**
  * Move (or copy) `sourceDir` into the tool cache as `tool/version/arch` and return the cached folder. The
@@ -1034,6 +1114,8 @@ async function cacheDirAtomic(sourceDir, tool, version, arch) {
                 verbatimSymlinks: true
             });
         });
+        // Readable by every user of a shared runner, as tool-cache's own entries are (mkdtemp makes 0700).
+        await (0,promises_.chmod)(staging, 0o755);
         for (let tries = 0;; tries++) {
             if ((0,external_node_fs_.existsSync)(marker) && (0,external_node_fs_.existsSync)(dest))
                 return dest;
@@ -1043,12 +1125,12 @@ async function cacheDirAtomic(sourceDir, tool, version, arch) {
             }
             catch (error) {
                 const code = error.code;
-                if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 20)
+                if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 60)
                     throw error;
                 // A folder without its marker: another job is between its rename and its marker (wait
                 // a moment), or a job died there (after the wait, move the orphan aside and retry).
                 await new Promise(resolve => setTimeout(resolve, 100));
-                if (tries >= 10 && !(0,external_node_fs_.existsSync)(marker)) {
+                if (tries >= 50 && !(0,external_node_fs_.existsSync)(marker)) {
                     const orphan = external_node_path_.join(root, `.${arch}.${(0,external_node_crypto_.randomUUID)()}.orphan`);
                     await (0,promises_.rename)(dest, orphan).catch(() => undefined);
                     await (0,promises_.rm)(orphan, { recursive: true, force: true });
@@ -1142,6 +1224,9 @@ async function fetchCommon(req, entry) {
         return true;
     }
     catch (error) {
+        // Nothing half-extracted may reach the ops home.
+        await (0,promises_.rm)(external_node_path_.join(entry, 'common'), { recursive: true, force: true });
+        await (0,promises_.rm)(file, { force: true });
         runner_warning(`Could not get Nanos's common files (CA certificates, DNS resolver library) from ${url}: ${describe(error)}. The image is built without them, as ops itself would; the kernel is not cached so that the next run tries again.`);
         return false;
     }
@@ -1150,10 +1235,10 @@ async function resolveVersion(req) {
     if (req.spec.kind === 'exact')
         return req.spec.version;
     if (!req.checkLatest) {
-        const cached = newestCached(TOOL, req.arch);
-        if (cached) {
-            info(`nanos-version latest: using Nanos ${cached} from the tool cache (set check-latest: true to look for a newer release)`);
-            return cached;
+        const recent = recentLatest(TOOL, req.arch);
+        if (recent) {
+            info(`nanos-version latest: Nanos ${recent}, resolved in the last 24 hours and cached (set check-latest: true to look again now)`);
+            return recent;
         }
     }
     const url = nanosLatestUrl(req.mirror);
@@ -1168,6 +1253,7 @@ async function resolveVersion(req) {
     if (!version)
         throw new ActionError(`${url} does not hold a version number (it starts with ${JSON.stringify(text.slice(0, 40))}); is \`mirror\` right?`);
     info(`nanos-version latest is Nanos ${version}`);
+    await rememberLatest(TOOL, req.arch, version);
     return version;
 }
 
@@ -1189,6 +1275,7 @@ async function resolveVersion(req) {
 
 
 
+
 const ops_TOOL = 'ops';
 async function installOps(req) {
     if (req.opsPath)
@@ -1196,8 +1283,12 @@ async function installOps(req) {
     const version = await ops_resolveVersion(req);
     const cached = findCached(ops_TOOL, version, req.host.arch);
     if (cached) {
+        const file = external_node_path_.join(cached, 'ops');
         info(`Ops ${version} found in the tool cache: ${cached}`);
-        return { path: external_node_path_.join(cached, 'ops'), version, downloaded: false };
+        // A shared tool cache holds what any job put there: a pin is checked on every use.
+        if (req.sha256)
+            await checkSha256(file, req.sha256, 'the cached Ops binary');
+        return { path: file, version, downloaded: false };
     }
     const urls = opsUrls(req.mirror, version, req.host);
     const platform = `${req.host.os}/${req.host.arch}`;
@@ -1246,10 +1337,10 @@ async function ops_resolveVersion(req) {
     if (req.spec.kind === 'exact')
         return req.spec.version;
     if (!req.checkLatest) {
-        const cached = newestCached(ops_TOOL, req.host.arch);
-        if (cached) {
-            info(`ops-version latest: using Ops ${cached} from the tool cache (set check-latest: true to look for a newer release)`);
-            return cached;
+        const recent = recentLatest(ops_TOOL, req.host.arch);
+        if (recent) {
+            info(`ops-version latest: Ops ${recent}, resolved in the last 24 hours and cached (set check-latest: true to look again now)`);
+            return recent;
         }
     }
     // Ops publishes no "latest version" file; walk the versioned checksums up from a known release.
@@ -1267,6 +1358,7 @@ async function ops_resolveVersion(req) {
         version = next;
     }
     info(`ops-version latest is Ops ${version}`);
+    await rememberLatest(ops_TOOL, req.host.arch, version);
     return version;
 }
 async function published(url, policy) {
@@ -1284,32 +1376,33 @@ async function published(url, policy) {
 }
 /** `ops-path`: an ops someone installed; its version is what it says of itself. */
 async function preinstalled(opsPath, sha256, tempDir) {
-    try {
-        await (0,promises_.access)(opsPath, promises_.constants.X_OK);
-    }
-    catch {
-        throw new ActionError(`Input \`ops-path\`: ${opsPath} is not an executable file.`);
-    }
-    if (sha256) {
-        const actual = await sha256File(opsPath);
-        if (actual !== sha256)
-            throw new ActionError(`Input \`ops-sha256\`: ${opsPath} has sha256 ${actual}, expected ${sha256}.`);
-    }
+    // preflight.ts has checked that it is an executable file.
+    if (sha256)
+        await checkSha256(opsPath, sha256, `\`ops-path\` ${opsPath}`);
     const { getExecOutput } = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 75260));
-    // Asking for its version still makes ops create its home: give it a private one.
-    const home = await (0,promises_.mkdtemp)(external_node_path_.join(tempDir, 'ops-version-'));
-    await (0,promises_.mkdir)(external_node_path_.join(home, '.ops'), { recursive: true });
-    // Without network, every ops command needs a local latest.txt or stops at "No local build found".
-    await (0,promises_.writeFile)(external_node_path_.join(home, '.ops', 'latest.txt'), '0.0.0\n');
-    const out = await getExecOutput(opsPath, ['version'], {
-        silent: true,
-        ignoreReturnCode: true,
-        env: { ...process.env, OPS_HOME: home }
-    });
+    // Even `ops version` creates its home and looks up latest.txt: give it a private, offline one.
+    const home = await openOpsHome(await (0,promises_.mkdtemp)(external_node_path_.join(tempDir, 'ops-version-')), '0.0.0');
+    let out;
+    try {
+        out = await getExecOutput(opsPath, ['version'], {
+            silent: true,
+            ignoreReturnCode: true,
+            env: home.env
+        });
+    }
+    finally {
+        await home.close();
+    }
     const match = /Ops version:\s*(\S+)/.exec(stripAnsi(out.stdout));
     const version = match ? (parseVersion(match[1]) ?? match[1]) : 'unknown';
     info(`Using the preinstalled Ops ${version} at ${opsPath}`);
     return { path: opsPath, version, downloaded: false };
+}
+async function checkSha256(file, expected, what) {
+    const actual = await sha256File(file);
+    if (actual !== expected) {
+        throw new ActionError(`Input \`ops-sha256\`: ${what} (${file}) has sha256 ${actual}, expected ${expected}. It was not run.`);
+    }
 }
 async function sha256File(file) {
     const hash = (0,external_node_crypto_.createHash)('sha256');
@@ -1370,6 +1463,7 @@ function elfArch(header) {
  * inputs and an optional base manifest, and validates it the way ops parses it, because ops
  * exits 0 without an image on a config it cannot parse (ops-contract.md §4, §5).
  */
+
 
 
 /** The top-level keys ops 0.1.46 accepts (case-insensitively) and the JSON type of each. */
@@ -1559,6 +1653,11 @@ function composeManifest(inputs, base, arch, problems) {
         passthrough.readonly_rootfs = 'true';
     if (readonly === false)
         delete passthrough.readonly_rootfs;
+    if (readonly === undefined &&
+        passthrough.readonly_rootfs !== 'true' &&
+        inputs.profile === 'nanos') {
+        warnings.push(`The manifest sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}, but Nanos makes the root read-only whenever the key is present, whatever its value. Set \`readonly-rootfs: false\` to leave the key out for a writable root, or \`true\` to say so.`);
+    }
     m.ManifestPassthrough = passthrough;
     if (Object.keys(passthrough).length === 0)
         delete m.ManifestPassthrough;
@@ -1618,6 +1717,15 @@ function gevulotRules(inputs, m, arch, problems) {
         problems.push({
             input: inputs.mounts ? 'mounts' : 'manifest',
             message: `must mount the workspace volume as %1:/workspace (Mounts {"%1": "/workspace"}): ${why}`
+        });
+    }
+    const ops = inputs.opsVersion;
+    if (!inputs.opsPath &&
+        ops.kind === 'exact' &&
+        compareVersions(ops.version, GEVULOT_MIN_OPS) < 0) {
+        problems.push({
+            input: 'ops-version',
+            message: `${ops.version} builds images whose workspace mount Gevulot nodes do not attach: Ops renumbers %1 to the mount tag 0 they use only from ${GEVULOT_MIN_OPS} on. Use ${GEVULOT_MIN_OPS} or later.`
         });
     }
     if (arch !== 'amd64') {
@@ -1680,6 +1788,19 @@ async function preflight(inputs, platform = process.platform, cpu = process.arch
                 input: 'artifact-name',
                 message: `${problem} It defaults to the image name; set it explicitly.`
             });
+    }
+    const imagePath = external_node_path_.join(inputs.outputDir, composed.imageName);
+    const inputsToKeep = [
+        inputs.binary,
+        inputs.manifest,
+        ...(composed.manifest.Files ?? []).map(f => external_node_path_.join(inputs.workingDirectory, f))
+    ];
+    const written = [imagePath, `${imagePath}.manifest.json`];
+    if (inputsToKeep.some(file => file !== undefined && written.includes(external_node_path_.resolve(file)))) {
+        problems.push({
+            input: inputs.imageName ? 'image-name' : 'output-dir',
+            message: `the image (or its manifest) would be written to ${imagePath}, over one of your input files: choose another \`output-dir\` or \`image-name\`.`
+        });
     }
     if (problems.length === 0)
         await checkWritable(inputs.outputDir, problems);
@@ -1774,22 +1895,24 @@ async function checkIncluded(inputs, manifest, problems) {
         const source = inputs[input] ? input : 'manifest';
         for (const entry of manifest[key] ?? []) {
             const host = external_node_path_.join(inputs.workingDirectory, entry);
+            const link = await (0,promises_.lstat)(host).catch(() => undefined);
             const info = await (0,promises_.stat)(host).catch(() => undefined);
-            if (!info)
-                problems.push({
-                    input: source,
-                    message: `${entry} does not exist in ${inputs.workingDirectory}.`
-                });
-            else if (wantDir && !info.isDirectory())
-                problems.push({
-                    input: source,
-                    message: `${entry} is not a directory: list files under \`files\`.`
-                });
-            else if (!wantDir && info.isDirectory())
-                problems.push({
-                    input: source,
-                    message: `${entry} is a directory: list directories under \`dirs\`.`
-                });
+            const fail = (message) => void problems.push({ input: source, message });
+            if (wantDir && link?.isSymbolicLink()) {
+                // Ops stores a link met in Dirs as a link, not the files behind it: a broken image.
+                fail(`${entry} is a symbolic link: ops would put the link into the image, not the files behind it. List the real directory (${await (0,promises_.realpath)(host).catch(() => 'its target')}) or copy it here.`);
+            }
+            else if (!info) {
+                fail(link
+                    ? `${entry} is a symbolic link to nothing.`
+                    : `${entry} does not exist in ${inputs.workingDirectory}.`);
+            }
+            else if (wantDir && !info.isDirectory()) {
+                fail(`${entry} is not a directory: list files under \`files\`.`);
+            }
+            else if (!wantDir && info.isDirectory()) {
+                fail(`${entry} is a directory: list directories under \`dirs\`.`);
+            }
         }
     }
 }
@@ -1872,7 +1995,7 @@ function summaryMarkdown(r, artifact, env) {
         const href = `/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${artifact.id}`;
         rows.push([
             'Artifact',
-            `<a href="${e(href)}">${e(r.imageName)}</a> (digest <code>${e(artifact.digest)}</code>)`
+            `<a href="${e(href)}">${e(artifact.name)}</a> (digest <code>${e(artifact.digest)}</code>)`
         ]);
     }
     const table = rows
@@ -1922,6 +2045,7 @@ async function writeSummary(markdown) {
 
 
 
+
 /** Values shorter than this are not masked: masking "1" or "on" would garble every log line. */
 const MIN_SECRET_LENGTH = 4;
 async function run(env = process.env) {
@@ -1946,6 +2070,11 @@ async function run(env = process.env) {
             policy,
             tempDir: workDir
         }));
+        if (inputs.profile === 'gevulot' &&
+            parseVersion(ops.version) &&
+            compareVersions(ops.version, GEVULOT_MIN_OPS) < 0) {
+            throw new ActionError(`Ops ${ops.version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${GEVULOT_MIN_OPS} on): use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`);
+        }
         const kernel = await group('Nanos kernel', () => installKernel({
             spec: inputs.nanosVersion,
             checkLatest,

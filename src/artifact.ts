@@ -24,6 +24,7 @@ export interface UploadRequest {
 
 export interface UploadedArtifact {
   id: number
+  name: string
   url: string
   /** sha256 of the bytes uploaded (the zip, or the raw image). */
   digest: string
@@ -56,7 +57,7 @@ export function uploadUnavailable(
 export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact | undefined> {
   const unavailable = uploadUnavailable(req.env)
   if (unavailable) {
-    if (req.required && !unavailable.ghes)
+    if (req.required)
       throw new ActionError(
         `\`upload: true\` was set, but the upload cannot happen: ${unavailable.reason}`
       )
@@ -81,10 +82,14 @@ export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact 
     }
   }
 
-  // Unzipped uploads take their name from the file, so the file carries the artifact's name.
-  const dir = await mkdtemp(path.join(req.tempDir, 'artifact-'))
-  const file = path.join(dir, req.artifactName)
-  await link(req.imagePath, file).catch(() => copyFile(req.imagePath, file))
+  // A raw upload takes the artifact's name from its file, so there the file carries the
+  // artifact's name; inside a zip the image keeps its own.
+  let file = req.imagePath
+  if (!req.archive && path.basename(req.imagePath) !== req.artifactName) {
+    file = path.join(await mkdtemp(path.join(req.tempDir, 'artifact-')), req.artifactName)
+    await link(req.imagePath, file).catch(() => copyFile(req.imagePath, file))
+  }
+  const dir = path.dirname(file)
 
   let result
   const started = performance.now()
@@ -116,5 +121,11 @@ export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact 
   const format = req.archive ? `zip, level ${req.compressionLevel}` : 'raw'
   core.info(`Uploaded ${result.size ?? 0} bytes (${format}) in ${seconds} s`)
   const url = `${req.env.GITHUB_SERVER_URL || 'https://github.com'}/${req.env.GITHUB_REPOSITORY}/actions/runs/${req.env.GITHUB_RUN_ID}/artifacts/${result.id}`
-  return { id: result.id, url, digest: result.digest ?? '', size: result.size ?? 0 }
+  return {
+    id: result.id,
+    name: req.artifactName,
+    url,
+    digest: result.digest ?? '',
+    size: result.size ?? 0
+  }
 }

@@ -10,6 +10,7 @@ import { exec } from '@actions/exec'
 import { randomUUID } from 'node:crypto'
 import {
   copyFile,
+  lstat,
   cp,
   link,
   mkdir,
@@ -29,6 +30,7 @@ import type { Kernel } from './kernel.js'
 import type { Manifest } from './manifest.js'
 import type { OpsTool } from './ops.js'
 import type { Plan } from './preflight.js'
+import { openOpsHome } from './ops-home.js'
 import { kernelDirName } from './urls.js'
 
 export interface BuildRequest {
@@ -52,12 +54,8 @@ export async function writeManifest(manifest: Manifest, file: string): Promise<v
 /** Run ops and return the absolute path of the image in `output-dir`. */
 export async function buildImage(req: BuildRequest): Promise<string> {
   const { plan, kernel } = req
-  const opsParent = path.join(req.workDir, 'home')
-  const opsHome = path.join(opsParent, '.ops')
-  await layOutOpsHome(opsHome, kernel)
-  // ops pre-loads defaults from $OPS_DEFAULT_CONFIG, else from ~/.opsrc: point it at nothing.
-  const defaults = path.join(req.workDir, 'no-defaults.json')
-  await writeFile(defaults, '{}\n')
+  const home = await openOpsHome(req.workDir, kernel.version)
+  await layOutKernel(home.dir, kernel)
   const stage = path.join(req.workDir, 'stage')
   await stageInputs(plan, stage)
 
@@ -75,21 +73,19 @@ export async function buildImage(req: BuildRequest): Promise<string> {
     '--arch',
     plan.arch
   ]
-  const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value !== undefined && key.toLowerCase() !== 'ops_render_config') env[key] = value
-  }
-  env.OPS_HOME = opsParent
-  env.OPS_DEFAULT_CONFIG = defaults
-
   const stdout = new LineCollector()
   const stderr = new LineCollector()
-  const code = await exec(req.ops.path, args, {
-    cwd: stage,
-    env,
-    ignoreReturnCode: true,
-    listeners: { stdout: data => stdout.push(data), stderr: data => stderr.push(data) }
-  })
+  let code: number
+  try {
+    code = await exec(req.ops.path, args, {
+      cwd: stage,
+      env: home.env,
+      ignoreReturnCode: true,
+      listeners: { stdout: data => stdout.push(data), stderr: data => stderr.push(data) }
+    })
+  } finally {
+    await home.close()
+  }
   const lines = [...stdout.lines(), ...stderr.lines()]
   for (const line of lines) {
     if (/^Klib ".*" not found in directory/.test(line)) core.warning(`ops: ${line}`)
@@ -114,15 +110,10 @@ export async function buildImage(req: BuildRequest): Promise<string> {
   return moveInto(built, plan.inputs.outputDir, plan.imageName)
 }
 
-async function layOutOpsHome(opsHome: string, kernel: Kernel): Promise<void> {
-  await mkdir(opsHome, { recursive: true })
-  await cp(
-    path.join(kernel.dir, 'release'),
-    path.join(opsHome, kernelDirName(kernel.version, kernel.arch)),
-    { recursive: true }
-  )
-  // ops looks up latest.txt online on every run and falls back to this file.
-  await writeFile(path.join(opsHome, 'latest.txt'), `${kernel.version}\n`)
+/** The cached kernel release and common files, copied where ops looks for them. */
+async function layOutKernel(opsHome: string, kernel: Kernel): Promise<void> {
+  const release = path.join(opsHome, kernelDirName(kernel.version, kernel.arch))
+  await cp(path.join(kernel.dir, 'release'), release, { recursive: true })
   const common = path.join(kernel.dir, 'common')
   if ((await stat(common).catch(() => undefined))?.isDirectory()) {
     await cp(common, path.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true })
@@ -148,11 +139,11 @@ async function stageInputs(plan: Plan, stage: string): Promise<void> {
 }
 
 async function mirrorTree(source: string, dest: string, shown: string): Promise<void> {
-  const info = await stat(source)
-  const target = await readlink(source).catch(() => undefined)
-  if (target !== undefined) {
+  const info = await lstat(source)
+  if (info.isSymbolicLink()) {
+    const target = await readlink(source)
     core.warning(
-      `dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the files behind it.`
+      `dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the file behind it.`
     )
     await mkdir(path.dirname(dest), { recursive: true })
     await symlink(target, dest)

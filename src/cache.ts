@@ -7,10 +7,10 @@
  * importing tool-cache for them would load its HTTP stack on every warm run.
  */
 import { randomUUID } from 'node:crypto'
-import { existsSync, readdirSync } from 'node:fs'
-import { cp, mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import { chmod, cp, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
-import { compareVersions, parseVersion } from './versions.js'
+import { parseVersion } from './versions.js'
 
 /** The complete entry `tool/version/arch`, or undefined. */
 export function findCached(tool: string, version: string, arch: string): string | undefined {
@@ -18,13 +18,38 @@ export function findCached(tool: string, version: string, arch: string): string 
   return existsSync(dir) && existsSync(`${dir}.complete`) ? dir : undefined
 }
 
-/** The newest complete entry of `tool` for `arch`. */
-export function newestCached(tool: string, arch: string): string | undefined {
-  const root = path.join(cacheRoot(), tool)
-  const versions = existsSync(root)
-    ? readdirSync(root).filter(v => parseVersion(v) === v && findCached(tool, v, arch))
-    : []
-  return versions.sort(compareVersions).at(-1)
+/** How long a resolution of `latest` is reused without asking the network again. */
+export const LATEST_TTL_MS = 24 * 60 * 60 * 1000
+
+const latestFile = (tool: string, arch: string): string =>
+  path.join(cacheRoot(), tool, `.latest-${arch}.json`)
+
+/**
+ * The release `latest` resolved to less than `LATEST_TTL_MS` ago, if it is still cached: a warm
+ * run then asks nothing of the network. A pinned release in the cache never stands in for latest.
+ */
+export function recentLatest(tool: string, arch: string, now = Date.now()): string | undefined {
+  try {
+    const { version, resolvedAt } = JSON.parse(readFileSync(latestFile(tool, arch), 'utf8')) as {
+      version: string
+      resolvedAt: number
+    }
+    const fresh = now - resolvedAt < LATEST_TTL_MS && now >= resolvedAt
+    return fresh && parseVersion(version) === version && findCached(tool, version, arch)
+      ? version
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Record what `latest` resolved to (atomically: concurrent jobs may write it too). */
+export async function rememberLatest(tool: string, arch: string, version: string): Promise<void> {
+  const file = latestFile(tool, arch)
+  await mkdir(path.dirname(file), { recursive: true })
+  const partial = `${file}.${randomUUID()}.partial`
+  await writeFile(partial, JSON.stringify({ version, resolvedAt: Date.now() }))
+  await rename(partial, file)
 }
 
 /**
@@ -55,6 +80,8 @@ export async function cacheDirAtomic(
         verbatimSymlinks: true
       })
     })
+    // Readable by every user of a shared runner, as tool-cache's own entries are (mkdtemp makes 0700).
+    await chmod(staging, 0o755)
     for (let tries = 0; ; tries++) {
       if (existsSync(marker) && existsSync(dest)) return dest
       try {
@@ -62,11 +89,11 @@ export async function cacheDirAtomic(
         break
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 20) throw error
+        if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 60) throw error
         // A folder without its marker: another job is between its rename and its marker (wait
         // a moment), or a job died there (after the wait, move the orphan aside and retry).
         await new Promise(resolve => setTimeout(resolve, 100))
-        if (tries >= 10 && !existsSync(marker)) {
+        if (tries >= 50 && !existsSync(marker)) {
           const orphan = path.join(root, `.${arch}.${randomUUID()}.orphan`)
           await rename(dest, orphan).catch(() => undefined)
           await rm(orphan, { recursive: true, force: true })

@@ -56,6 +56,10 @@ export function isMissing(error: unknown): error is HttpStatusError {
 function retryable(error: unknown): boolean {
   if (error instanceof HttpStatusError)
     return error.status >= 500 || error.status === 408 || error.status === 429
+  // A local disk that is full or read-only does not get better by waiting.
+  const code = (error as NodeJS.ErrnoException).code
+  if (code && ['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'ENOTDIR', 'EDQUOT'].includes(code))
+    return false
   return true // connection refused or reset, timeouts, truncated bodies
 }
 

@@ -273,6 +273,11 @@ export function checkName(input: string, value: string, problems: InputProblem[]
       input,
       message: `"${value}" must be a plain file name, without / or \\ and not . or ..`
     })
+  } else if (value.startsWith('-')) {
+    problems.push({
+      input,
+      message: `"${value}" must not start with "-" (ops would read it as an option).`
+    })
   } else if (/[\p{Cc}]/u.test(value)) {
     problems.push({ input, message: 'must not contain control characters.' })
   }

@@ -6,9 +6,9 @@
  */
 import * as core from './runner.js'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { cacheDirAtomic, findCached, newestCached } from './cache.js'
+import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './cache.js'
 import { ActionError, describe } from './errors.js'
 import { downloadFile, fetchText, isMissing, type RetryPolicy } from './http.js'
 import type { Arch } from './inputs.js'
@@ -98,6 +98,9 @@ async function fetchCommon(req: KernelRequest, entry: string): Promise<boolean> 
     await extractTar(file, path.join(entry, 'common'))
     return true
   } catch (error) {
+    // Nothing half-extracted may reach the ops home.
+    await rm(path.join(entry, 'common'), { recursive: true, force: true })
+    await rm(file, { force: true })
     core.warning(
       `Could not get Nanos's common files (CA certificates, DNS resolver library) from ${url}: ${describe(error)}. The image is built without them, as ops itself would; the kernel is not cached so that the next run tries again.`
     )
@@ -108,12 +111,12 @@ async function fetchCommon(req: KernelRequest, entry: string): Promise<boolean> 
 async function resolveVersion(req: KernelRequest): Promise<string> {
   if (req.spec.kind === 'exact') return req.spec.version
   if (!req.checkLatest) {
-    const cached = newestCached(TOOL, req.arch)
-    if (cached) {
+    const recent = recentLatest(TOOL, req.arch)
+    if (recent) {
       core.info(
-        `nanos-version latest: using Nanos ${cached} from the tool cache (set check-latest: true to look for a newer release)`
+        `nanos-version latest: Nanos ${recent}, resolved in the last 24 hours and cached (set check-latest: true to look again now)`
       )
-      return cached
+      return recent
     }
   }
   const url = nanosLatestUrl(req.mirror)
@@ -132,5 +135,6 @@ async function resolveVersion(req: KernelRequest): Promise<string> {
       `${url} does not hold a version number (it starts with ${JSON.stringify(text.slice(0, 40))}); is \`mirror\` right?`
     )
   core.info(`nanos-version latest is Nanos ${version}`)
+  await rememberLatest(TOOL, req.arch, version)
   return version
 }

@@ -9,13 +9,14 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { uploadImage } from './artifact.js'
 import { buildImage, writeManifest } from './build.js'
-import { describe, InputError } from './errors.js'
+import { ActionError, describe, InputError } from './errors.js'
 import { retryPolicy } from './http.js'
 import { imageFacts } from './image.js'
 import { parseInputs, type Inputs } from './inputs.js'
 import { installKernel } from './kernel.js'
 import { installOps } from './ops.js'
 import { preflight } from './preflight.js'
+import { compareVersions, GEVULOT_MIN_OPS, parseVersion } from './versions.js'
 import {
   setArtifactOutputs,
   setImageOutputs,
@@ -52,6 +53,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         tempDir: workDir as string
       })
     )
+    if (
+      inputs.profile === 'gevulot' &&
+      parseVersion(ops.version) &&
+      compareVersions(ops.version, GEVULOT_MIN_OPS) < 0
+    ) {
+      throw new ActionError(
+        `Ops ${ops.version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${GEVULOT_MIN_OPS} on): use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`
+      )
+    }
     const kernel = await core.group('Nanos kernel', () =>
       installKernel({
         spec: inputs.nanosVersion,

@@ -6,6 +6,7 @@
 import * as path from 'node:path'
 import { checkName, DEFAULT_MOUNTS, type Arch, type Inputs } from './inputs.js'
 import type { InputProblem } from './errors.js'
+import { compareVersions, GEVULOT_MIN_OPS } from './versions.js'
 
 export type Manifest = Record<string, unknown>
 
@@ -214,6 +215,15 @@ export function composeManifest(
   // Nanos makes the root read-only whenever the key is present, whatever its value.
   if (readonly === true) passthrough.readonly_rootfs = 'true'
   if (readonly === false) delete passthrough.readonly_rootfs
+  if (
+    readonly === undefined &&
+    passthrough.readonly_rootfs !== 'true' &&
+    inputs.profile === 'nanos'
+  ) {
+    warnings.push(
+      `The manifest sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}, but Nanos makes the root read-only whenever the key is present, whatever its value. Set \`readonly-rootfs: false\` to leave the key out for a writable root, or \`true\` to say so.`
+    )
+  }
   m.ManifestPassthrough = passthrough
   if (Object.keys(passthrough).length === 0) delete m.ManifestPassthrough
 
@@ -282,6 +292,17 @@ function gevulotRules(inputs: Inputs, m: Manifest, arch: Arch, problems: InputPr
     problems.push({
       input: inputs.mounts ? 'mounts' : 'manifest',
       message: `must mount the workspace volume as %1:/workspace (Mounts {"%1": "/workspace"}): ${why}`
+    })
+  }
+  const ops = inputs.opsVersion
+  if (
+    !inputs.opsPath &&
+    ops.kind === 'exact' &&
+    compareVersions(ops.version, GEVULOT_MIN_OPS) < 0
+  ) {
+    problems.push({
+      input: 'ops-version',
+      message: `${ops.version} builds images whose workspace mount Gevulot nodes do not attach: Ops renumbers %1 to the mount tag 0 they use only from ${GEVULOT_MIN_OPS} on. Use ${GEVULOT_MIN_OPS} or later.`
     })
   }
   if (arch !== 'amd64') {

@@ -7,10 +7,11 @@
 import * as core from './runner.js'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { access, chmod, constants, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { cacheDirAtomic, findCached, newestCached } from './cache.js'
+import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './cache.js'
 import { stripAnsi } from './ansi.js'
+import { openOpsHome } from './ops-home.js'
 import { ActionError, describe } from './errors.js'
 import { downloadFile, fetchText, isMissing, type RetryPolicy } from './http.js'
 import { opsUrls, type Host } from './urls.js'
@@ -46,8 +47,11 @@ export async function installOps(req: OpsRequest): Promise<OpsTool> {
   const version = await resolveVersion(req)
   const cached = findCached(TOOL, version, req.host.arch)
   if (cached) {
+    const file = path.join(cached, 'ops')
     core.info(`Ops ${version} found in the tool cache: ${cached}`)
-    return { path: path.join(cached, 'ops'), version, downloaded: false }
+    // A shared tool cache holds what any job put there: a pin is checked on every use.
+    if (req.sha256) await checkSha256(file, req.sha256, 'the cached Ops binary')
+    return { path: file, version, downloaded: false }
   }
 
   const urls = opsUrls(req.mirror, version, req.host)
@@ -113,12 +117,12 @@ async function verify(
 async function resolveVersion(req: OpsRequest): Promise<string> {
   if (req.spec.kind === 'exact') return req.spec.version
   if (!req.checkLatest) {
-    const cached = newestCached(TOOL, req.host.arch)
-    if (cached) {
+    const recent = recentLatest(TOOL, req.host.arch)
+    if (recent) {
       core.info(
-        `ops-version latest: using Ops ${cached} from the tool cache (set check-latest: true to look for a newer release)`
+        `ops-version latest: Ops ${recent}, resolved in the last 24 hours and cached (set check-latest: true to look again now)`
       )
-      return cached
+      return recent
     }
   }
   // Ops publishes no "latest version" file; walk the versioned checksums up from a known release.
@@ -135,6 +139,7 @@ async function resolveVersion(req: OpsRequest): Promise<string> {
     version = next
   }
   core.info(`ops-version latest is Ops ${version}`)
+  await rememberLatest(TOOL, req.host.arch, version)
   return version
 }
 
@@ -156,33 +161,34 @@ async function preinstalled(
   sha256: string | undefined,
   tempDir: string
 ): Promise<OpsTool> {
-  try {
-    await access(opsPath, constants.X_OK)
-  } catch {
-    throw new ActionError(`Input \`ops-path\`: ${opsPath} is not an executable file.`)
-  }
-  if (sha256) {
-    const actual = await sha256File(opsPath)
-    if (actual !== sha256)
-      throw new ActionError(
-        `Input \`ops-sha256\`: ${opsPath} has sha256 ${actual}, expected ${sha256}.`
-      )
-  }
+  // preflight.ts has checked that it is an executable file.
+  if (sha256) await checkSha256(opsPath, sha256, `\`ops-path\` ${opsPath}`)
   const { getExecOutput } = await import('@actions/exec')
-  // Asking for its version still makes ops create its home: give it a private one.
-  const home = await mkdtemp(path.join(tempDir, 'ops-version-'))
-  await mkdir(path.join(home, '.ops'), { recursive: true })
-  // Without network, every ops command needs a local latest.txt or stops at "No local build found".
-  await writeFile(path.join(home, '.ops', 'latest.txt'), '0.0.0\n')
-  const out = await getExecOutput(opsPath, ['version'], {
-    silent: true,
-    ignoreReturnCode: true,
-    env: { ...(process.env as Record<string, string>), OPS_HOME: home }
-  })
+  // Even `ops version` creates its home and looks up latest.txt: give it a private, offline one.
+  const home = await openOpsHome(await mkdtemp(path.join(tempDir, 'ops-version-')), '0.0.0')
+  let out
+  try {
+    out = await getExecOutput(opsPath, ['version'], {
+      silent: true,
+      ignoreReturnCode: true,
+      env: home.env
+    })
+  } finally {
+    await home.close()
+  }
   const match = /Ops version:\s*(\S+)/.exec(stripAnsi(out.stdout))
   const version = match ? (parseVersion(match[1]) ?? match[1]) : 'unknown'
   core.info(`Using the preinstalled Ops ${version} at ${opsPath}`)
   return { path: opsPath, version, downloaded: false }
+}
+
+async function checkSha256(file: string, expected: string, what: string): Promise<void> {
+  const actual = await sha256File(file)
+  if (actual !== expected) {
+    throw new ActionError(
+      `Input \`ops-sha256\`: ${what} (${file}) has sha256 ${actual}, expected ${expected}. It was not run.`
+    )
+  }
 }
 
 async function sha256File(file: string): Promise<string> {

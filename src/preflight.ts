@@ -5,7 +5,17 @@
  * problem found.
  */
 import { constants } from 'node:fs'
-import { access, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import {
+  access,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  writeFile
+} from 'node:fs/promises'
 import * as path from 'node:path'
 import { elfArch, ELF_HEADER_BYTES } from './elf.js'
 import { InputError, type InputProblem } from './errors.js'
@@ -67,6 +77,21 @@ export async function preflight(
         input: 'artifact-name',
         message: `${problem} It defaults to the image name; set it explicitly.`
       })
+  }
+  const imagePath = path.join(inputs.outputDir, composed.imageName)
+  const inputsToKeep = [
+    inputs.binary,
+    inputs.manifest,
+    ...((composed.manifest.Files as string[] | undefined) ?? []).map(f =>
+      path.join(inputs.workingDirectory, f)
+    )
+  ]
+  const written = [imagePath, `${imagePath}.manifest.json`]
+  if (inputsToKeep.some(file => file !== undefined && written.includes(path.resolve(file)))) {
+    problems.push({
+      input: inputs.imageName ? 'image-name' : 'output-dir',
+      message: `the image (or its manifest) would be written to ${imagePath}, over one of your input files: choose another \`output-dir\` or \`image-name\`.`
+    })
   }
   if (problems.length === 0) await checkWritable(inputs.outputDir, problems)
   if (problems.length > 0) throw new InputError(problems)
@@ -171,22 +196,25 @@ async function checkIncluded(
     const source = inputs[input] ? input : 'manifest'
     for (const entry of (manifest[key] as string[] | undefined) ?? []) {
       const host = path.join(inputs.workingDirectory, entry)
+      const link = await lstat(host).catch(() => undefined)
       const info = await stat(host).catch(() => undefined)
-      if (!info)
-        problems.push({
-          input: source,
-          message: `${entry} does not exist in ${inputs.workingDirectory}.`
-        })
-      else if (wantDir && !info.isDirectory())
-        problems.push({
-          input: source,
-          message: `${entry} is not a directory: list files under \`files\`.`
-        })
-      else if (!wantDir && info.isDirectory())
-        problems.push({
-          input: source,
-          message: `${entry} is a directory: list directories under \`dirs\`.`
-        })
+      const fail = (message: string): void => void problems.push({ input: source, message })
+      if (wantDir && link?.isSymbolicLink()) {
+        // Ops stores a link met in Dirs as a link, not the files behind it: a broken image.
+        fail(
+          `${entry} is a symbolic link: ops would put the link into the image, not the files behind it. List the real directory (${await realpath(host).catch(() => 'its target')}) or copy it here.`
+        )
+      } else if (!info) {
+        fail(
+          link
+            ? `${entry} is a symbolic link to nothing.`
+            : `${entry} does not exist in ${inputs.workingDirectory}.`
+        )
+      } else if (wantDir && !info.isDirectory()) {
+        fail(`${entry} is not a directory: list files under \`files\`.`)
+      } else if (!wantDir && info.isDirectory()) {
+        fail(`${entry} is a directory: list directories under \`dirs\`.`)
+      }
     }
   }
 }

@@ -85,7 +85,7 @@ export function summaryMarkdown(
     const href = `/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}/artifacts/${artifact.id}`
     rows.push([
       'Artifact',
-      `<a href="${e(href)}">${e(r.imageName)}</a> (digest <code>${e(artifact.digest)}</code>)`
+      `<a href="${e(href)}">${e(artifact.name)}</a> (digest <code>${e(artifact.digest)}</code>)`
     ])
   }
   const table = rows

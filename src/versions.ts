@@ -6,6 +6,13 @@
 /** The Ops release this action was tested with; `ops-version` defaults to it. */
 export const DEFAULT_OPS_VERSION = '0.1.46'
 
+/**
+ * The first Ops release whose images match Gevulot's workspace mount: from 0.1.42 a `%1` label
+ * is renumbered to `%0` in the image (Gevulot attaches the workspace with mount_tag=0); 0.1.41
+ * fails the build on it and older releases keep `%1` (ops-contract.md §5).
+ */
+export const GEVULOT_MIN_OPS = '0.1.42'
+
 export type VersionSpec = { kind: 'latest' } | { kind: 'exact'; version: string }
 
 const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/
@@ -32,10 +39,6 @@ function parts(version: string): [number, number, number] {
 export function compareVersions(a: string, b: string): number {
   const [x, y] = [parts(a), parts(b)]
   return x[0] - y[0] || x[1] - y[1] || x[2] - y[2]
-}
-
-export function highest(versions: readonly string[]): string | undefined {
-  return [...versions].sort(compareVersions).at(-1)
 }
 
 /**

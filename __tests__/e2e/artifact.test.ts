@@ -69,7 +69,7 @@ describe('artifact upload', () => {
     const stored = service.find('zipped-prover')!
     expect(stored.mimeType).toBe('application/zip')
     const entries = await unzip(stored.path)
-    expect(entries.map(e => e.name)).toEqual(['zipped-prover'])
+    expect(entries.map(e => e.name)).toEqual(['my_prover'])
     expect(entries[0].data.equals(fs.readFileSync(result.outputs['image-path']))).toBe(true)
     expect(result.outputs['artifact-digest']).toBe(sha256(fs.readFileSync(stored.path)))
     expect(Date.parse(stored.expiresAt!) - Date.now()).toBeGreaterThan(4 * 86400_000)

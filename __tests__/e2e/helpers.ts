@@ -67,6 +67,7 @@ export function cachedEntries(toolCache: string): string[] {
   if (!fs.existsSync(toolCache)) return found
   for (const tool of fs.readdirSync(toolCache)) {
     for (const version of fs.readdirSync(path.join(toolCache, tool))) {
+      if (!fs.statSync(path.join(toolCache, tool, version)).isDirectory()) continue
       for (const arch of fs.readdirSync(path.join(toolCache, tool, version))) {
         if (arch.endsWith('.complete'))
           found.push(`${tool}/${version}/${arch.replace(/\.complete$/, '')}`)

@@ -32,7 +32,7 @@ const YELLOW = '\x1b[1;33m%s\x1b[0m'
 const GREEN = '\x1b[1;32m%s\x1b[0m'
 const BLUE = '\x1b[1;34m%s\x1b[0m'
 
-let fs, path, os, crypto, http, https
+let fs, path, os, crypto, http, https, tls
 
 class Exit {
   constructor(code) {
@@ -621,10 +621,41 @@ function readLocalLatest(opsHome) {
   }
 }
 
-/** Like ops' package init: http.Get(latest.txt) with no status check; body is the version. */
+/**
+ * Go's http.ProxyFromEnvironment: HTTPS_PROXY / HTTP_PROXY by scheme (upper case first), not for
+ * NO_PROXY hosts nor for localhost and loopback addresses.
+ */
+function proxyFor(url) {
+  const target = new URL(url)
+  const env = name => process.env[name] || process.env[name.toLowerCase()] || ''
+  const proxy = target.protocol === 'https:' ? env('HTTPS_PROXY') : env('HTTP_PROXY')
+  if (!proxy) return null
+  const host = target.hostname.replace(/^\[|\]$/g, '')
+  if (host === 'localhost' || /^127\./.test(host) || host === '::1') return null
+  const noProxy = env('NO_PROXY')
+  for (const entry of noProxy
+    .split(',')
+    .map(e => e.trim().replace(/:\d+$/, ''))
+    .filter(Boolean)) {
+    if (
+      entry === '*' ||
+      host === entry.replace(/^\./, '') ||
+      host.endsWith(entry.startsWith('.') ? entry : `.${entry}`)
+    )
+      return null
+  }
+  return new URL(proxy.includes('://') ? proxy : `http://${proxy}`)
+}
+
+/**
+ * Like ops' package init: http.Get(latest.txt) with Go's default client, so with no timeout and
+ * no status check; the body is the version. A host under .invalid stands in for a network that
+ * drops packets: without a proxy the lookup never returns, as the real one would not.
+ */
 async function fetchLatest() {
   const url = process.env.OPS_DOUBLE_LATEST_URL
   if (!url) return null
+  const proxy = proxyFor(url)
   return new Promise(resolve => {
     let done = false
     const finish = v => {
@@ -633,20 +664,55 @@ async function fetchLatest() {
         resolve(v)
       }
     }
+    const onResponse = res => {
+      const chunks = []
+      const body = () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, ''))
+      res.on('data', c => chunks.push(c))
+      res.on('end', body)
+      res.on('error', body)
+      res.on('aborted', body)
+    }
     try {
-      const mod = url.startsWith('https:') ? https : http
-      const req = mod.get(url, { timeout: 3000 }, res => {
-        const chunks = []
-        res.on('data', c => chunks.push(c))
-        res.on('end', () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, '')))
-        res.on('error', () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, '')))
-        res.on('aborted', () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, '')))
-      })
-      req.on('timeout', () => {
-        req.destroy()
-        finish(null)
-      })
-      req.on('error', () => finish(null))
+      const target = new URL(url)
+      if (proxy) {
+        // Through the proxy: CONNECT for https, an absolute-form GET for http.
+        if (target.protocol === 'https:') {
+          const req = http.request({
+            host: proxy.hostname,
+            port: proxy.port || 80,
+            method: 'CONNECT',
+            path: `${target.hostname}:${target.port || 443}`
+          })
+          req.on('connect', (res, socket) => {
+            if (res.statusCode !== 200) return finish(null)
+            https
+              .get(
+                url,
+                { createConnection: () => tls.connect({ socket, servername: target.hostname }) },
+                onResponse
+              )
+              .on('error', () => finish(null))
+          })
+          req.on('error', () => finish(null))
+          req.end()
+        } else {
+          http
+            .get(
+              {
+                host: proxy.hostname,
+                port: proxy.port || 80,
+                path: url,
+                headers: { host: target.host }
+              },
+              onResponse
+            )
+            .on('error', () => finish(null))
+        }
+        return
+      }
+      if (target.hostname.endsWith('.invalid')) return // the network swallows it: wait forever
+      const mod = target.protocol === 'https:' ? https : http
+      mod.get(url, onResponse).on('error', () => finish(null))
     } catch {
       finish(null)
     }
@@ -1186,6 +1252,7 @@ async function main() {
   crypto = await import('node:crypto')
   http = await import('node:http')
   https = await import('node:https')
+  tls = await import('node:tls')
 
   // Package init of the real ops: the ops home is created and latest.txt is looked up for EVERY
   // command, before the command line is even parsed.

@@ -26,6 +26,7 @@ describe('summary', () => {
       report,
       {
         id: 7,
+        name: 'prover-image',
         url: 'https://github.com/o/r/actions/runs/42/artifacts/7',
         digest: 'c'.repeat(64),
         size: 1
@@ -37,7 +38,7 @@ describe('summary', () => {
     expect(md).toContain('0.1.46')
     expect(md).toContain('0.1.54 (amd64)')
     expect(md).toContain('5.0 MiB (5242880 bytes)')
-    expect(md).toContain('<a href="/o/r/actions/runs/42/artifacts/7">')
+    expect(md).toContain('<a href="/o/r/actions/runs/42/artifacts/7">prover-image</a>')
     expect(md).toMatch(/<details><summary>Manifest<\/summary>/)
   })
   it('escapes untrusted text and never shows env values', () => {
