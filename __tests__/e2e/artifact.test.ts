@@ -168,6 +168,19 @@ describe('without an artifact service', () => {
       /GitHub Enterprise Server .*actions\/upload-artifact@v3/
     )
   })
+  it('fails on GitHub Enterprise Server when upload: true is written out', async () => {
+    const ws = makeWorkspace()
+    const r = await suite.run({
+      cwd: ws.dir,
+      inputs: { binary: ws.relBinary, upload: 'true' },
+      env: { ...service.env, GITHUB_SERVER_URL: 'https://ghes.example.com' }
+    })
+    expect(r.code).not.toBe(0)
+    expect(errorLines(r.stdout).join()).toMatch(
+      /`upload: true` was set, but .*GitHub Enterprise Server/
+    )
+    expect(fs.existsSync(r.outputs['image-path'])).toBe(true)
+  })
 })
 
 describe('job summary', () => {
@@ -187,7 +200,7 @@ describe('job summary', () => {
     expect(s).toContain(`${out['nanos-version']} (amd64)`)
     expect(s).toMatch(/Tool cache hit<\/th><td>no/)
     expect(s).toContain(
-      `href="/${service.env.GITHUB_REPOSITORY}/actions/runs/${service.env.GITHUB_RUN_ID}/artifacts/${out['artifact-id']}"`
+      `href="/${service.env.GITHUB_REPOSITORY}/actions/runs/${service.env.GITHUB_RUN_ID}/artifacts/${out['artifact-id']}">summary-image</a>`
     )
     expect(s).toMatch(/<details><summary>Manifest<\/summary>[\s\S]*API_TOKEN/)
     expect(s).toContain('sum&lt;b&gt;mary')

@@ -264,5 +264,33 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
       fs.writeFileSync(path.join(ws.dir, 'blocker'), 'a file, not a folder\n')
       return { inputs: { binary: ws.relBinary, 'output-dir': 'blocker/images' } }
     }
+  },
+  {
+    name: '`program` starting with "-" (ops would read it as an option)',
+    input: 'program',
+    says: /"--help" must not start with "-"/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, program: '--help' } })
+  },
+  {
+    name: 'a `dirs` entry that is a symbolic link',
+    input: 'dirs',
+    says: /nvidia is a symbolic link: ops would put the link into the image, not the files behind it/,
+    setup: ws => {
+      writeFile(path.join(ws.dir, 'vendor/nvidia/libcuda.so'), 'cuda')
+      fs.symlinkSync('vendor/nvidia', path.join(ws.dir, 'nvidia'))
+      return { inputs: { binary: ws.relBinary, dirs: 'nvidia' } }
+    }
+  },
+  {
+    name: "image written over the binary (`output-dir` is the binary's folder)",
+    input: 'output-dir',
+    says: /the image \(or its manifest\) would be written to .*target\/release\/my_prover, over one of your input files/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, 'output-dir': 'target/release' } })
+  },
+  {
+    name: 'Ops older than 0.1.42 with `profile: gevulot`',
+    input: 'ops-version',
+    says: /0\.1\.41 builds images whose workspace mount Gevulot nodes do not attach.* Use 0\.1\.42 or later/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, 'ops-version': '0.1.41' } })
   }
 ]

@@ -5,15 +5,10 @@ import { describe, expect, it } from '@jest/globals'
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { createHash } from 'node:crypto'
-import {
-  makeTempDir,
-  makeWorkspace,
-  writeElf,
-  writeFile,
-  installOpsDouble
-} from '../harness/fixtures.js'
+import { makeTempDir, makeWorkspace, writeFile, installOpsDouble } from '../harness/fixtures.js'
 import { readDoubleImage } from '../harness/image.js'
 import {
+  startMirror,
   opsBinaryPath,
   opsMd5Path,
   nanosReleasePath,
@@ -176,12 +171,17 @@ describe('what goes into the image', () => {
     const ws = makeWorkspace()
     writeFile(path.join(ws.dir, 'data/real.txt'), 'x')
     fs.symlinkSync('real.txt', path.join(ws.dir, 'data/link.txt'))
+    fs.symlinkSync('/nowhere/libgone.so', path.join(ws.dir, 'data/dangling.so'))
     const r = await suite.run({ cwd: ws.dir, inputs: { binary: ws.relBinary, dirs: 'data' } })
     expect(r.code).toBe(0)
     const { record } = readDoubleImage(r.outputs['image-path'])
     expect(record.dirs.find(d => d.imagePath === '/data/link.txt')).toMatchObject({
       type: 'symlink',
       target: 'real.txt'
+    })
+    expect(record.dirs.find(d => d.imagePath === '/data/dangling.so')).toMatchObject({
+      type: 'symlink',
+      target: '/nowhere/libgone.so'
     })
     expect(warnings(r.stdout).join('\n')).toMatch(/data\/link.txt is a symbolic link/)
   })
@@ -368,13 +368,108 @@ describe('ops failures are reported in its own words', () => {
     expect(readDoubleImage(r.outputs['image-path']).record.klibs.loaded).toEqual(['gpu_nvidia'])
   })
 
-  it('builds from a mirror below a path prefix', async () => {
+  it('builds from a mirror below a path prefix, with or without a trailing slash', async () => {
+    const prefixed = await startMirror({ basePath: '/gcs/ops-mirror' })
+    try {
+      const ws = makeWorkspace()
+      for (const mirror of [prefixed.url, `${prefixed.url}/`]) {
+        const r = await suite.run({ cwd: ws.dir, inputs: { binary: ws.relBinary, mirror } })
+        expect(r.code).toBe(0)
+      }
+      expect(prefixed.requests().every(q => q.rawPath.startsWith('/gcs/ops-mirror/'))).toBe(true)
+      expect(prefixed.requests().filter(q => q.path === opsBinaryPath('0.1.46'))).toHaveLength(2)
+    } finally {
+      await prefixed.close()
+    }
+  })
+})
+
+describe('ops runs hermetically', () => {
+  it("does not hang on ops's own latest.txt lookup when the network swallows it", async () => {
+    // Without the action's refusing proxy the double waits forever for this host, as ops would.
     const ws = makeWorkspace()
-    writeElf(path.join(ws.dir, 'second'), {})
     const r = await suite.run({
       cwd: ws.dir,
-      inputs: { binary: 'second', mirror: `${suite.mirror.url}/` }
+      timeoutMs: 30000,
+      env: { OPS_DOUBLE_LATEST_URL: 'https://storage.invalid/nanos/release/latest.txt' },
+      inputs: { binary: ws.relBinary }
+    })
+    expect(r.timedOut).toBe(false)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('version lookup failed, using local.')
+    expect(readDoubleImage(r.outputs['image-path']).record.latestLookup).toBe('offline')
+  })
+
+  it('checks ops-sha256 again on a tool-cache hit, and never runs a tampered binary', async () => {
+    const ws = makeWorkspace()
+    const toolCache = makeTempDir('nia-tc-')
+    const good = createHash('sha256').update(suite.mirror.opsBinary('0.1.46')).digest('hex')
+    const first = await suite.run({
+      cwd: ws.dir,
+      toolCache,
+      inputs: { binary: ws.relBinary, 'ops-sha256': good }
+    })
+    expect(first.code).toBe(0)
+    const cached = path.join(toolCache, 'ops', '0.1.46', 'amd64', 'ops')
+    const log = path.join(makeTempDir('nia-log-'), 'ops.log')
+    fs.appendFileSync(cached, '\n// tampered\n')
+    const second = await suite.run({
+      cwd: ws.dir,
+      toolCache,
+      env: { OPS_DOUBLE_LOG: log },
+      inputs: { binary: ws.relBinary, 'ops-sha256': good }
+    })
+    expect(second.code).not.toBe(0)
+    expect(errorLines(second.stdout).join()).toMatch(
+      /the cached Ops binary .* has sha256 [0-9a-f]{64}, expected [0-9a-f]{64}\. It was not run\./
+    )
+    expect(fs.existsSync(log)).toBe(false)
+  })
+
+  it('rejects an ops-path older than 0.1.42 for Gevulot, and accepts it for a plain Nanos image', async () => {
+    const ws = makeWorkspace()
+    const ops = installOpsDouble(makeTempDir('nia-bin-'), '0.1.40')
+    const gevulot = await suite.run({
+      cwd: ws.dir,
+      inputs: { binary: ws.relBinary, 'ops-path': ops }
+    })
+    expect(gevulot.code).not.toBe(0)
+    expect(errorLines(gevulot.stdout).join()).toMatch(
+      /Ops 0\.1\.40 builds images whose workspace mount Gevulot nodes do not attach/
+    )
+    const nanos = await suite.run({
+      cwd: ws.dir,
+      inputs: { binary: ws.relBinary, 'ops-path': ops, profile: 'nanos' }
+    })
+    expect(nanos.code).toBe(0)
+  })
+
+  it('loads a klib from klib-dir', async () => {
+    const ws = makeWorkspace()
+    writeFile(path.join(ws.dir, 'klibs/my_klib'), 'klib bytes')
+    const r = await suite.run({
+      cwd: ws.dir,
+      inputs: { binary: ws.relBinary, klibs: 'my_klib', 'klib-dir': 'klibs' }
     })
     expect(r.code).toBe(0)
+    const { record } = readDoubleImage(r.outputs['image-path'])
+    expect(record.klibs.loaded).toEqual(['my_klib'])
+    expect(record.klibs.dir).toBe(path.join(ws.dir, 'klibs'))
+  })
+
+  it('warns that a base manifest\'s readonly_rootfs "false" still makes the root read-only', async () => {
+    const ws = makeWorkspace()
+    writeFile(
+      path.join(ws.dir, 'm.json'),
+      JSON.stringify({ ManifestPassthrough: { readonly_rootfs: 'false' } })
+    )
+    const r = await suite.run({
+      cwd: ws.dir,
+      inputs: { binary: ws.relBinary, manifest: 'm.json', profile: 'nanos' }
+    })
+    expect(r.code).toBe(0)
+    expect(warnings(r.stdout).join()).toMatch(
+      /Nanos makes the root read-only whenever the key is present.*readonly-rootfs: false/
+    )
   })
 })

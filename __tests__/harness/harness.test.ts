@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as http from 'node:http'
+import * as net from 'node:net'
 import * as path from 'node:path'
 import {
   cleanupTempDirs,
@@ -518,6 +519,53 @@ describe('ops double: environment and home', () => {
       expect(readDoubleImage(imageLine(on.stdout) as string).record.latestLookup).toBe('0.1.54')
     } finally {
       await m.close()
+    }
+  })
+
+  it('waits forever on a lookup the network swallows, and fails fast through a refusing proxy, like Go', async () => {
+    const c = setup()
+    const env = {
+      ...c.env,
+      OPS_DOUBLE_LATEST_URL: 'https://storage.invalid/nanos/release/latest.txt'
+    }
+    const child = spawn(opsBin, ['version'], {
+      cwd: c.ws,
+      env: { PATH: process.env.PATH, ...env } as Record<string, string>
+    })
+    const exited = new Promise<number | null>(resolve => child.on('close', resolve))
+    const early = await Promise.race([
+      exited,
+      new Promise(resolve => setTimeout(() => resolve('still waiting'), 1500))
+    ])
+    child.kill('SIGKILL')
+    await exited
+    expect(early).toBe('still waiting')
+
+    const refusing = net.createServer(socket => socket.destroy())
+    await new Promise<void>(resolve => refusing.listen(0, '127.0.0.1', resolve))
+    try {
+      const proxy = `http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}`
+      const r = await runOps(['version'], { cwd: c.ws, env: { ...env, HTTPS_PROXY: proxy } })
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('version lookup failed, using local.')
+      // NO_PROXY covering the host sends the lookup past the proxy again (and into the void).
+      const bypass = spawn(opsBin, ['version'], {
+        cwd: c.ws,
+        env: { PATH: process.env.PATH, ...env, HTTPS_PROXY: proxy, NO_PROXY: '.invalid' } as Record<
+          string,
+          string
+        >
+      })
+      const bypassed = new Promise<number | null>(resolve => bypass.on('close', resolve))
+      const result = await Promise.race([
+        bypassed,
+        new Promise(resolve => setTimeout(() => resolve('still waiting'), 1500))
+      ])
+      bypass.kill('SIGKILL')
+      await bypassed
+      expect(result).toBe('still waiting')
+    } finally {
+      refusing.close()
     }
   })
 

@@ -710,7 +710,11 @@ async function fetchLatest() {
         }
         return
       }
-      if (target.hostname.endsWith('.invalid')) return // the network swallows it: wait forever
+      if (target.hostname.endsWith('.invalid')) {
+        // The network swallows it: wait forever (a timer keeps Node from exiting on its own).
+        setInterval(() => {}, 1 << 30)
+        return
+      }
       const mod = target.protocol === 'https:' ? https : http
       mod.get(url, onResponse).on('error', () => finish(null))
     } catch {
