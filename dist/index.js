@@ -1125,12 +1125,12 @@ async function cacheDirAtomic(sourceDir, tool, version, arch) {
             }
             catch (error) {
                 const code = error.code;
-                if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 60)
+                if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 40)
                     throw error;
-                // A folder without its marker: another job is between its rename and its marker (wait
-                // a moment), or a job died there (after the wait, move the orphan aside and retry).
+                // A folder without its marker: another job between its rename and its marker, a gap of
+                // one small write (wait up to 2 s), or a job that died there (then move it aside, retry).
                 await new Promise(resolve => setTimeout(resolve, 100));
-                if (tries >= 50 && !(0,external_node_fs_.existsSync)(marker)) {
+                if (tries >= 20 && !(0,external_node_fs_.existsSync)(marker)) {
                     const orphan = external_node_path_.join(root, `.${arch}.${(0,external_node_crypto_.randomUUID)()}.orphan`);
                     await (0,promises_.rename)(dest, orphan).catch(() => undefined);
                     await (0,promises_.rm)(orphan, { recursive: true, force: true });

@@ -72,9 +72,11 @@ const doc = [
   '|---|---|---|---|',
   ...rows,
   '',
-  "Not covered: an `ops build` that hangs (the action sets no time limit on ops; the job's",
-  '`timeout-minutes` applies), and a plain-http mirror that is not on loopback (the tests cannot',
-  'reach one).',
+  "Ops's own latest.txt lookup, which has no timeout, cannot hang a build: the action sends ops's",
+  'HTTP to a loopback proxy that refuses at once (tested in build.test.ts, "ops runs hermetically").',
+  'Not covered: an `ops build` that hangs for another reason (the action sets no time limit on ops',
+  "itself; the job's `timeout-minutes` applies), and a plain-http mirror that is not on loopback",
+  '(the tests cannot reach one).',
   ''
 ].join('\n')
 

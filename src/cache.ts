@@ -89,11 +89,11 @@ export async function cacheDirAtomic(
         break
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code
-        if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 60) throw error
-        // A folder without its marker: another job is between its rename and its marker (wait
-        // a moment), or a job died there (after the wait, move the orphan aside and retry).
+        if ((code !== 'EEXIST' && code !== 'ENOTEMPTY') || tries >= 40) throw error
+        // A folder without its marker: another job between its rename and its marker, a gap of
+        // one small write (wait up to 2 s), or a job that died there (then move it aside, retry).
         await new Promise(resolve => setTimeout(resolve, 100))
-        if (tries >= 50 && !existsSync(marker)) {
+        if (tries >= 20 && !existsSync(marker)) {
           const orphan = path.join(root, `.${arch}.${randomUUID()}.orphan`)
           await rename(dest, orphan).catch(() => undefined)
           await rm(orphan, { recursive: true, force: true })
