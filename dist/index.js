@@ -763,9 +763,9 @@ function successors(version) {
 
 const DEFAULT_MIRROR = 'https://storage.googleapis.com';
 const DEFAULT_MOUNTS = { '%1': '/workspace' };
-/** Chosen by measurement, see README "Artifact format". */
+/** Both chosen by measurement, see README "Artifact format" (npm run bench -- --upload-matrix). */
 const DEFAULT_ARCHIVE = false;
-const DEFAULT_COMPRESSION_LEVEL = 6;
+const DEFAULT_COMPRESSION_LEVEL = 1;
 /** Characters `@actions/artifact` refuses in an artifact name. */
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;

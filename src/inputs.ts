@@ -63,9 +63,9 @@ export interface Inputs {
 
 export const DEFAULT_MIRROR = 'https://storage.googleapis.com'
 export const DEFAULT_MOUNTS: Readonly<Record<string, string>> = { '%1': '/workspace' }
-/** Chosen by measurement, see README "Artifact format". */
+/** Both chosen by measurement, see README "Artifact format" (npm run bench -- --upload-matrix). */
 export const DEFAULT_ARCHIVE = false
-export const DEFAULT_COMPRESSION_LEVEL = 6
+export const DEFAULT_COMPRESSION_LEVEL = 1
 
 /** Characters `@actions/artifact` refuses in an artifact name. */
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/

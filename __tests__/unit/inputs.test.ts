@@ -39,7 +39,7 @@ describe('parseInputs', () => {
       upload: true,
       uploadRequired: false,
       archive: false,
-      compressionLevel: 6,
+      compressionLevel: 1,
       retentionDays: 0,
       overwrite: false,
       summary: true,
