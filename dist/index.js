@@ -1278,9 +1278,13 @@ async function resolveVersion(req) {
 
 const ops_TOOL = 'ops';
 async function installOps(req) {
-    if (req.opsPath)
-        return preinstalled(req.opsPath, req.sha256, req.tempDir);
+    if (req.opsPath) {
+        const tool = await preinstalled(req.opsPath, req.sha256, req.tempDir);
+        requireMinimum(tool.version, req.minimum);
+        return tool;
+    }
     const version = await ops_resolveVersion(req);
+    requireMinimum(version, req.minimum);
     const cached = findCached(ops_TOOL, version, req.host.arch);
     if (cached) {
         const file = external_node_path_.join(cached, 'ops');
@@ -1325,6 +1329,11 @@ async function installOps(req) {
     await (0,promises_.chmod)(file, 0o755);
     const cachedDir = await cacheDirAtomic(dir, ops_TOOL, version, req.host.arch);
     return { path: external_node_path_.join(cachedDir, 'ops'), version, downloaded: true };
+}
+function requireMinimum(version, minimum) {
+    if (minimum && parseVersion(version) && compareVersions(version, minimum) < 0) {
+        throw new ActionError(`Ops ${version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${minimum} on): use ${minimum} or later, or set \`profile: nanos\`.`);
+    }
 }
 async function verify(file, algorithm, expected, actual, url, input) {
     if (expected === actual)
@@ -2067,14 +2076,11 @@ async function run(env = process.env) {
             checkLatest,
             mirror,
             host: plan.host,
+            // Gevulot's workspace mount needs Ops to renumber %1 to mount tag 0.
+            minimum: inputs.profile === 'gevulot' ? GEVULOT_MIN_OPS : undefined,
             policy,
             tempDir: workDir
         }));
-        if (inputs.profile === 'gevulot' &&
-            parseVersion(ops.version) &&
-            compareVersions(ops.version, GEVULOT_MIN_OPS) < 0) {
-            throw new ActionError(`Ops ${ops.version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${GEVULOT_MIN_OPS} on): use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`);
-        }
         const kernel = await group('Nanos kernel', () => installKernel({
             spec: inputs.nanosVersion,
             checkLatest,
@@ -2121,8 +2127,8 @@ async function run(env = process.env) {
             await writeSummary(summaryMarkdown(report, artifact, env));
     }
     catch (error) {
-        setFailed(error instanceof InputError ? error.message : describe(error));
-        if (!(error instanceof InputError) && error instanceof Error && error.cause)
+        setFailed(describe(error));
+        if (error instanceof Error && error.cause)
             debug(`Cause: ${describe(error.cause)}`);
     }
     finally {

@@ -9,14 +9,14 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { uploadImage } from './artifact.js'
 import { buildImage, writeManifest } from './build.js'
-import { ActionError, describe, InputError } from './errors.js'
+import { describe } from './errors.js'
 import { retryPolicy } from './http.js'
 import { imageFacts } from './image.js'
 import { parseInputs, type Inputs } from './inputs.js'
 import { installKernel } from './kernel.js'
 import { installOps } from './ops.js'
 import { preflight } from './preflight.js'
-import { compareVersions, GEVULOT_MIN_OPS, parseVersion } from './versions.js'
+import { GEVULOT_MIN_OPS } from './versions.js'
 import {
   setArtifactOutputs,
   setImageOutputs,
@@ -49,19 +49,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         checkLatest,
         mirror,
         host: plan.host,
+        // Gevulot's workspace mount needs Ops to renumber %1 to mount tag 0.
+        minimum: inputs.profile === 'gevulot' ? GEVULOT_MIN_OPS : undefined,
         policy,
         tempDir: workDir as string
       })
     )
-    if (
-      inputs.profile === 'gevulot' &&
-      parseVersion(ops.version) &&
-      compareVersions(ops.version, GEVULOT_MIN_OPS) < 0
-    ) {
-      throw new ActionError(
-        `Ops ${ops.version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${GEVULOT_MIN_OPS} on): use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`
-      )
-    }
     const kernel = await core.group('Nanos kernel', () =>
       installKernel({
         spec: inputs.nanosVersion,
@@ -117,9 +110,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (artifact) setArtifactOutputs(artifact)
     if (inputs.summary) await writeSummary(summaryMarkdown(report, artifact, env))
   } catch (error) {
-    core.setFailed(error instanceof InputError ? error.message : describe(error))
-    if (!(error instanceof InputError) && error instanceof Error && error.cause)
-      core.debug(`Cause: ${describe(error.cause)}`)
+    core.setFailed(describe(error))
+    if (error instanceof Error && error.cause) core.debug(`Cause: ${describe(error.cause)}`)
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined)
   }

@@ -15,7 +15,13 @@ import { openOpsHome } from './ops-home.js'
 import { ActionError, describe } from './errors.js'
 import { downloadFile, fetchText, isMissing, type RetryPolicy } from './http.js'
 import { opsUrls, type Host } from './urls.js'
-import { DEFAULT_OPS_VERSION, parseVersion, successors, type VersionSpec } from './versions.js'
+import {
+  compareVersions,
+  DEFAULT_OPS_VERSION,
+  parseVersion,
+  successors,
+  type VersionSpec
+} from './versions.js'
 
 export interface OpsRequest {
   spec: VersionSpec
@@ -25,6 +31,8 @@ export interface OpsRequest {
   checkLatest: boolean
   mirror: string
   host: Host
+  /** Refuse a release older than this (before downloading it). */
+  minimum?: string
   policy: RetryPolicy
   /** A private scratch folder for the download. */
   tempDir: string
@@ -42,9 +50,14 @@ export interface OpsTool {
 const TOOL = 'ops'
 
 export async function installOps(req: OpsRequest): Promise<OpsTool> {
-  if (req.opsPath) return preinstalled(req.opsPath, req.sha256, req.tempDir)
+  if (req.opsPath) {
+    const tool = await preinstalled(req.opsPath, req.sha256, req.tempDir)
+    requireMinimum(tool.version, req.minimum)
+    return tool
+  }
 
   const version = await resolveVersion(req)
+  requireMinimum(version, req.minimum)
   const cached = findCached(TOOL, version, req.host.arch)
   if (cached) {
     const file = path.join(cached, 'ops')
@@ -96,6 +109,14 @@ export async function installOps(req: OpsRequest): Promise<OpsTool> {
   await chmod(file, 0o755)
   const cachedDir = await cacheDirAtomic(dir, TOOL, version, req.host.arch)
   return { path: path.join(cachedDir, 'ops'), version, downloaded: true }
+}
+
+function requireMinimum(version: string, minimum: string | undefined): void {
+  if (minimum && parseVersion(version) && compareVersions(version, minimum) < 0) {
+    throw new ActionError(
+      `Ops ${version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${minimum} on): use ${minimum} or later, or set \`profile: nanos\`.`
+    )
+  }
 }
 
 async function verify(
