@@ -8,6 +8,8 @@ export default {
   },
   transformIgnorePatterns: ['node_modules/(?!(@actions)/)'],
   testMatch: ['**/__tests__/**/*.test.ts'],
+  // Rebuilds dist/ when it was built from other sources (the e2e suites run dist/index.js).
+  globalSetup: './__tests__/global-setup.mjs',
   collectCoverageFrom: ['src/**/*.ts'],
   // The end-to-end suites start processes and loopback servers; two workers fit a 2-core machine.
   maxWorkers: 2,

@@ -1,29 +1,25 @@
 /**
- * The action, stage by stage: inputs → Ops → kernel → manifest → build → image facts →
- * outputs → artifact → summary. Each stage is a module with a typed interface; this file only
- * runs them in order and turns a failure into one clear error.
+ * The action, stage by stage: inputs → plan → Ops → kernel → manifest → build → image facts →
+ * outputs → artifact → summary. Each stage is a module with a typed interface that takes its
+ * part of the plan; this file only runs them in order and turns a failure into one clear error.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { uploadImage } from './artifact.js'
-import { buildImage, writeManifest } from './build.js'
 import { describe } from './errors.js'
-import { retryPolicy } from './http.js'
-import { imageFacts } from './image.js'
+import { buildImage } from './image/build.js'
+import { imageFacts } from './image/facts.js'
+import { writeManifest } from './image/manifest.js'
 import { parseInputs, type Inputs } from './inputs.js'
-import { installKernel } from './kernel.js'
-import { installOps } from './ops.js'
-import { preflight } from './preflight.js'
-import { GEVULOT_MIN_OPS } from './versions.js'
-import {
-  setArtifactOutputs,
-  setImageOutputs,
-  summaryMarkdown,
-  writeSummary,
-  type ImageReport
-} from './report.js'
+import { retryPolicy } from './install/download.js'
+import { installKernel } from './install/kernel.js'
+import { installOps } from './install/ops.js'
+import { makePlan } from './plan.js'
+import { uploadImage } from './publish/artifact.js'
+import { setArtifactOutputs, setImageOutputs } from './publish/outputs.js'
+import { imageReport } from './publish/report.js'
+import { buildSummary, writeSummary } from './publish/summary.js'
 
 /** Values shorter than this are not masked: masking "1" or "on" would garble every log line. */
 const MIN_SECRET_LENGTH = 4
@@ -33,82 +29,42 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const inputs = parseInputs({ env, cwd: process.cwd(), tmpdir: os.tmpdir() })
     maskEnvValues(inputs)
-    const plan = await preflight(inputs)
+    const plan = await makePlan(inputs)
     for (const warning of plan.warnings) core.warning(warning)
+    const dir = (workDir = await mkdtemp(path.join(plan.tempRoot, 'nanos-image-action-')))
+    const ctx = { policy: retryPolicy(env), tempDir: dir }
 
-    const runnerTemp = env.RUNNER_TEMP || os.tmpdir()
-    workDir = await mkdtemp(path.join(runnerTemp, 'nanos-image-action-'))
-    const policy = retryPolicy(env)
-    const { mirror, checkLatest } = inputs
-
-    const ops = await core.group('Ops', () =>
-      installOps({
-        spec: inputs.opsVersion,
-        sha256: inputs.opsSha256,
-        opsPath: inputs.opsPath,
-        checkLatest,
-        mirror,
-        host: plan.host,
-        // Gevulot's workspace mount needs Ops to renumber %1 to mount tag 0.
-        minimum: inputs.profile === 'gevulot' ? GEVULOT_MIN_OPS : undefined,
-        policy,
-        tempDir: workDir as string
+    const ops = await core.group('Ops', () => installOps(plan.ops, ctx))
+    const kernel = await core.group('Nanos kernel', () => installKernel(plan.kernel, ctx))
+    const { image } = plan
+    await writeManifest(image.manifest, image.manifestPath)
+    await core.group(`ops build (${image.program}, Nanos ${kernel.version}, ${image.arch})`, () =>
+      buildImage({
+        image,
+        manifestPath: image.manifestPath,
+        dest: image.path,
+        ops,
+        kernel,
+        workDir: dir
       })
     )
-    const kernel = await core.group('Nanos kernel', () =>
-      installKernel({
-        spec: inputs.nanosVersion,
-        checkLatest,
-        arch: plan.arch,
-        mirror,
-        policy,
-        tempDir: workDir as string
-      })
-    )
-
-    const manifestPath = path.join(inputs.outputDir, `${plan.imageName}.manifest.json`)
-    await writeManifest(plan.manifest, manifestPath)
-    const imagePath = await core.group(
-      `ops build (${plan.program}, Nanos ${kernel.version}, ${plan.arch})`,
-      () => buildImage({ plan, ops, kernel, manifestPath, workDir: workDir as string })
-    )
-
     const hashStart = performance.now()
-    const facts = await imageFacts(imagePath)
+    const facts = await imageFacts(image.path)
     const hashSeconds = ((performance.now() - hashStart) / 1000).toFixed(2)
-    const report: ImageReport = {
-      imagePath,
-      imageName: plan.imageName,
-      facts,
-      manifestPath,
-      manifest: plan.manifest,
-      opsVersion: ops.version,
-      nanosVersion: kernel.version,
-      arch: plan.arch,
-      cacheHit: !ops.downloaded && !kernel.downloaded
-    }
-    setImageOutputs(report)
     core.info(
-      `Image ${imagePath}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`
+      `Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`
     )
+    const report = imageReport(image, ops, kernel, facts)
+    setImageOutputs(report)
 
-    const artifact = inputs.upload
+    const { upload } = plan
+    const artifact = upload
       ? await core.group('Upload artifact', () =>
-          uploadImage({
-            imagePath,
-            artifactName: plan.artifactName,
-            archive: inputs.archive,
-            compressionLevel: inputs.compressionLevel,
-            retentionDays: inputs.retentionDays,
-            overwrite: inputs.overwrite,
-            required: inputs.uploadRequired,
-            tempDir: workDir as string,
-            env
-          })
+          uploadImage(upload, image.path, { tempDir: dir, env })
         )
       : undefined
     if (artifact) setArtifactOutputs(artifact)
-    if (inputs.summary) await writeSummary(summaryMarkdown(report, artifact, env))
+    if (plan.summary) await writeSummary(buildSummary(report, artifact, env))
   } catch (error) {
     core.setFailed(describe(error))
     if (error instanceof Error && error.cause) core.debug(`Cause: ${describe(error.cause)}`)

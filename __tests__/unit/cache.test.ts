@@ -8,7 +8,7 @@ import {
   LATEST_TTL_MS,
   recentLatest,
   rememberLatest
-} from '../../src/cache.js'
+} from '../../src/install/tool-cache.js'
 
 let root: string
 const source = (name: string, content: string): string => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { elfArch } from '../../src/elf.js'
+import { elfArch } from '../../src/image/elf.js'
 
 function header(cls: number, data: number, machine: number): Uint8Array {
   const h = new Uint8Array(64)

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import type { InputProblem } from '../../src/errors.js'
 import { parseInputs, type Inputs } from '../../src/inputs.js'
-import { composeManifest, validateManifest, type BaseManifest } from '../../src/manifest.js'
+import { composeManifest, type BaseManifest } from '../../src/image/manifest.js'
+import { validateManifest } from '../../src/image/ops-schema.js'
 
 const inputs = (values: Record<string, string> = {}): Inputs =>
   parseInputs({
@@ -143,6 +144,22 @@ describe('composeManifest', () => {
         'arm64'
       ).problems
     ).toEqual([])
+  })
+})
+
+describe('paths that leave the working directory', () => {
+  it('names the input the entry came from', () => {
+    expect(compose({ files: '../etc/passwd' }).problems).toEqual([
+      {
+        input: 'files',
+        message: expect.stringMatching(/"\.\.\/etc\/passwd" leaves the working directory/)
+      }
+    ])
+    expect(compose({ dirs: 'a/../../b' }).problems.map(p => p.input)).toEqual(['dirs'])
+    const base: BaseManifest = { path: '/m.json', manifest: { Dirs: ['../lib'] } }
+    expect(compose({}, base).problems).toEqual([
+      { input: 'manifest', message: expect.stringMatching(/"Dirs" entry "\.\.\/lib" leaves/) }
+    ])
   })
 })
 

@@ -1,11 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import {
-  escapeHtml,
-  formatBytes,
-  redactManifest,
-  summaryMarkdown,
-  type ImageReport
-} from '../../src/report.js'
+import type { ImageReport } from '../../src/publish/report.js'
+import { buildSummary, escapeHtml, formatBytes, redactManifest } from '../../src/publish/summary.js'
 
 const report: ImageReport = {
   imagePath: '/tmp/out/<b>prover</b>',
@@ -22,7 +17,7 @@ const env = { GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42' }
 
 describe('summary', () => {
   it('shows the facts and a host-relative artifact link', () => {
-    const md = summaryMarkdown(
+    const md = buildSummary(
       report,
       {
         id: 7,
@@ -32,7 +27,7 @@ describe('summary', () => {
         size: 1
       },
       env
-    )
+    ).stringify()
     expect(md).toContain('b'.repeat(64))
     expect(md).toContain('a'.repeat(64))
     expect(md).toContain('0.1.46')
@@ -42,13 +37,18 @@ describe('summary', () => {
     expect(md).toMatch(/<details><summary>Manifest<\/summary>/)
   })
   it('escapes untrusted text and never shows env values', () => {
-    const md = summaryMarkdown(report, undefined, env)
+    const md = buildSummary(report, undefined, env).stringify()
     expect(md).not.toContain('<b>')
     expect(md).toContain('&lt;b&gt;prover&lt;/b&gt;')
     expect(md).not.toContain('s3cr3t-value')
     expect(md).not.toContain('debug')
     expect(md).toContain('API_TOKEN')
     expect(md).not.toContain('Artifact')
+  })
+  it('starts from an empty buffer each time', () => {
+    buildSummary(report, undefined, env)
+    const md = buildSummary(report, undefined, env).stringify()
+    expect(md.match(/<h3>/g)).toHaveLength(1)
   })
   it('helpers', () => {
     expect(redactManifest({ Program: 'p' })).toEqual({ Program: 'p' })

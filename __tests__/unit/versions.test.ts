@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals'
-import { compareVersions, parseVersion, parseVersionSpec, successors } from '../../src/versions.js'
-import { hostOf, kernelDirName, nanosReleaseUrl, opsUrls } from '../../src/urls.js'
+import { hostOf } from '../../src/install/platform.js'
+import { kernelDirName, nanosReleaseUrl, opsUrls } from '../../src/install/urls.js'
+import {
+  compareVersions,
+  gevulotOpsProblem,
+  parseVersion,
+  parseVersionSpec,
+  successors
+} from '../../src/install/versions.js'
 
 describe('versions', () => {
   it('parses specs', () => {
@@ -15,6 +22,16 @@ describe('versions', () => {
   it('orders numerically', () => {
     expect(compareVersions('0.1.10', '0.1.9')).toBeGreaterThan(0)
     expect(successors('0.1.46')).toEqual(['0.1.47', '0.2.0', '1.0.0'])
+  })
+})
+
+describe('the Gevulot minimum', () => {
+  it('refuses releases before 0.1.42 only', () => {
+    expect(gevulotOpsProblem('0.1.41')).toMatch(/0\.1\.41 builds images .* Use 0\.1\.42 or later/)
+    expect(gevulotOpsProblem('0.1.42')).toBeUndefined()
+    expect(gevulotOpsProblem('1.0.0')).toBeUndefined()
+    // A development build says something that is not a release number: not refused.
+    expect(gevulotOpsProblem('0.1.46-12-gabcdef')).toBeUndefined()
   })
 })
 

@@ -1,69 +1,77 @@
 /**
- * Stage 4: `ops build` in an isolated ops home. The home holds the cached kernel, `latest.txt`
- * naming it and the common files, so ops downloads nothing; no user-level ops configuration
- * reaches it; ops runs in a staging folder where `Program`, `Files` and `Dirs` resolve the way
- * ops reads them (relative to its current directory, ops-contract.md §5). Success is the
- * `Bootable image file:` line and the file being there; the image then moves to `output-dir`.
+ * `ops build` in an isolated ops home. The home holds the cached kernel, `latest.txt` naming it
+ * and the common files, so ops downloads nothing; no user-level ops configuration reaches it;
+ * ops runs in a staging folder (stage.ts). Success is the `Bootable image file:` line and the
+ * file being there (ops exits 0 without an image on a config it cannot use, ops-contract.md §4);
+ * the image then moves to its destination without a half-written file ever bearing its name.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { exec } from '@actions/exec'
 import { randomUUID } from 'node:crypto'
-import {
-  copyFile,
-  lstat,
-  cp,
-  link,
-  mkdir,
-  readdir,
-  readlink,
-  realpath,
-  rename,
-  rm,
-  stat,
-  symlink,
-  writeFile
-} from 'node:fs/promises'
+import { copyFile, cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
-import { stripAnsi } from './ansi.js'
-import { ActionError } from './errors.js'
-import type { Kernel } from './kernel.js'
+import { stripVTControlCharacters } from 'node:util'
+import { ActionError } from '../errors.js'
+import type { Kernel } from '../install/kernel.js'
+import { openOpsHome } from '../install/ops-home.js'
+import type { OpsTool } from '../install/ops.js'
+import type { Arch } from '../install/platform.js'
+import { kernelDirName } from '../install/urls.js'
 import type { Manifest } from './manifest.js'
-import type { OpsTool } from './ops.js'
-import type { Plan } from './preflight.js'
-import { openOpsHome } from './ops-home.js'
-import { kernelDirName } from './urls.js'
+import { stageInputs } from './stage.js'
+
+/** The image the step builds, as the plan decided it. */
+export interface ImagePlan {
+  manifest: Manifest
+  /** Name of the program inside the image (`/<program>`). */
+  program: string
+  /** File name of the image. */
+  name: string
+  arch: Arch
+  /** Absolute path of the compiled program. */
+  binary: string
+  workingDirectory: string
+  /** Where the image goes: `<output-dir>/<name>`. */
+  path: string
+  /** Where the manifest ops reads goes: `<output-dir>/<name>.manifest.json`. */
+  manifestPath: string
+}
 
 export interface BuildRequest {
-  plan: Plan
+  image: ImagePlan
+  /** The manifest file ops reads (written beforehand). */
+  manifestPath: string
+  /** Where the image goes. */
+  dest: string
   ops: OpsTool
   kernel: Kernel
-  /** The manifest file ops reads (see writeManifest). */
-  manifestPath: string
   /** A private folder of this run, removed afterwards. */
   workDir: string
 }
 
-/** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
-export async function writeManifest(manifest: Manifest, file: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const partial = `${file}.${randomUUID()}.partial`
-  await writeFile(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })
-  await rename(partial, file)
-}
-
-/** Run ops and return the absolute path of the image in `output-dir`. */
+/** Run ops and move the image to `req.dest`; returns `req.dest`. */
 export async function buildImage(req: BuildRequest): Promise<string> {
-  const { plan, kernel } = req
-  const home = await openOpsHome(req.workDir, kernel.version)
+  const { image, kernel } = req
+  const scratch = await mkdtemp(path.join(req.workDir, 'build-'))
+  const home = await openOpsHome(scratch, kernel.version)
   await layOutKernel(home.dir, kernel)
-  const stage = path.join(req.workDir, 'stage')
-  await stageInputs(plan, stage)
+  const stage = path.join(scratch, 'stage')
+  await stageInputs(
+    {
+      binary: image.binary,
+      program: image.program,
+      workingDirectory: image.workingDirectory,
+      files: (image.manifest.Files as string[] | undefined) ?? [],
+      dirs: (image.manifest.Dirs as string[] | undefined) ?? []
+    },
+    stage
+  )
 
   // -i keeps the text before the first dot; the real name is given when the image is moved.
-  const internalName = plan.imageName.split('.')[0] || 'image'
+  const internalName = path.basename(req.dest).split('.')[0] || 'image'
   const args = [
     'build',
-    plan.program,
+    image.program,
     '-c',
     req.manifestPath,
     '-i',
@@ -71,7 +79,7 @@ export async function buildImage(req: BuildRequest): Promise<string> {
     '--nanos-version',
     kernel.version,
     '--arch',
-    plan.arch
+    image.arch
   ]
   const stdout = new LineCollector()
   const stderr = new LineCollector()
@@ -107,7 +115,9 @@ export async function buildImage(req: BuildRequest): Promise<string> {
   if (!(await stat(built).catch(() => undefined))?.isFile()) {
     throw new ActionError(`ops build reported the image ${reported}, but there is no such file.`)
   }
-  return moveInto(built, plan.inputs.outputDir, plan.imageName)
+  await moveInto(built, req.dest)
+  await rm(scratch, { recursive: true, force: true })
+  return req.dest
 }
 
 /** The cached kernel release and common files, copied where ops looks for them. */
@@ -121,55 +131,10 @@ async function layOutKernel(opsHome: string, kernel: Kernel): Promise<void> {
   }
 }
 
-/**
- * The folder ops runs in: the program under its image name, and the manifest's Files and Dirs
- * at the same relative paths as in `working-directory`, hard-linked where possible (copied
- * across file systems). Symbolic links inside Dirs are kept as links, as ops would see them.
- */
-async function stageInputs(plan: Plan, stage: string): Promise<void> {
-  const wd = plan.inputs.workingDirectory
-  await mkdir(stage, { recursive: true })
-  await linkOrCopy(await realpath(plan.inputs.binary), path.join(stage, plan.program))
-  for (const entry of (plan.manifest.Files as string[] | undefined) ?? []) {
-    await linkOrCopy(await realpath(path.join(wd, entry)), path.join(stage, entry))
-  }
-  for (const entry of (plan.manifest.Dirs as string[] | undefined) ?? []) {
-    await mirrorTree(path.join(wd, entry), path.join(stage, entry), entry)
-  }
-}
-
-async function mirrorTree(source: string, dest: string, shown: string): Promise<void> {
-  const info = await lstat(source)
-  if (info.isSymbolicLink()) {
-    const target = await readlink(source)
-    core.warning(
-      `dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the file behind it.`
-    )
-    await mkdir(path.dirname(dest), { recursive: true })
-    await symlink(target, dest)
-    return
-  }
-  if (!info.isDirectory()) return linkOrCopy(source, dest)
-  await mkdir(dest, { recursive: true })
-  for (const child of await readdir(source)) {
-    await mirrorTree(path.join(source, child), path.join(dest, child), `${shown}/${child}`)
-  }
-}
-
-async function linkOrCopy(source: string, dest: string): Promise<void> {
-  await mkdir(path.dirname(dest), { recursive: true })
-  await rm(dest, { force: true })
-  try {
-    await link(source, dest)
-  } catch {
-    await copyFile(source, dest)
-  }
-}
-
-/** Move the image to `dir/name` without ever leaving a half-written file at that name. */
-async function moveInto(built: string, dir: string, name: string): Promise<string> {
-  const dest = path.join(dir, name)
-  const partial = path.join(dir, `.${name}.${randomUUID()}.partial`)
+/** Move the image to `dest` without ever leaving a half-written file at that name. */
+async function moveInto(built: string, dest: string): Promise<void> {
+  const dir = path.dirname(dest)
+  const partial = path.join(dir, `.${path.basename(dest)}.${randomUUID()}.partial`)
   await mkdir(dir, { recursive: true })
   try {
     await rename(built, partial).catch(async (error: NodeJS.ErrnoException) => {
@@ -183,7 +148,6 @@ async function moveInto(built: string, dir: string, name: string): Promise<strin
       cause: error
     })
   }
-  return dest
 }
 
 /** Ops's own words for a failure: its error lines without colours, else its last lines. */
@@ -211,11 +175,11 @@ class LineCollector {
     this.text += data.toString('utf8')
     const parts = this.text.split(/\r?\n/)
     this.text = parts.pop() ?? ''
-    this.done.push(...parts.map(stripAnsi))
+    this.done.push(...parts.map(l => stripVTControlCharacters(l)))
     if (this.done.length > 2000) this.done.splice(0, this.done.length - 2000)
   }
 
   lines(): string[] {
-    return this.text ? [...this.done, stripAnsi(this.text)] : [...this.done]
+    return this.text ? [...this.done, stripVTControlCharacters(this.text)] : [...this.done]
   }
 }

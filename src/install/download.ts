@@ -3,7 +3,7 @@
  * connections, an idle timeout that cuts off a stalled server (tool-cache's downloadTool has
  * none), hashing while the bytes stream to disk, and proxies through @actions/http-client.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import type { HttpClient } from '@actions/http-client'
 import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
@@ -19,6 +19,13 @@ export interface RetryPolicy {
   baseDelayMs: number
   /** A connection or a body that sends nothing for this long is cut off and retried. */
   idleTimeoutMs: number
+}
+
+/** What the install stages need besides their plan: how to retry, and a private scratch folder. */
+export interface InstallContext {
+  policy: RetryPolicy
+  /** A private scratch folder of this run, removed afterwards. */
+  tempDir: string
 }
 
 /**

@@ -2,27 +2,9 @@
  * Where Ops and Nanos are published, below `mirror` (https://storage.googleapis.com by
  * default), and where ops expects the kernel inside its home. Pure; see ops-contract.md §1, §3.
  */
-import type { Arch } from './inputs.js'
+import type { Arch, Host } from './platform.js'
 
-export type HostOs = 'linux' | 'darwin'
-
-/** The machine ops runs on (not the image's architecture). */
-export interface Host {
-  os: HostOs
-  arch: Arch
-}
-
-/** The runner's platform, or a message saying why the action cannot run on it. */
-export function hostOf(platform: string, cpu: string): Host | string {
-  if (platform === 'win32') {
-    return 'Windows runners are not supported: Ops publishes no Windows build. Use runs-on: ubuntu-latest (or ubuntu-24.04-arm).'
-  }
-  if (platform !== 'linux' && platform !== 'darwin')
-    return `Ops publishes no build for ${platform}; use a Linux runner.`
-  if (cpu === 'x64') return { os: platform, arch: 'amd64' }
-  if (cpu === 'arm64') return { os: platform, arch: 'arm64' }
-  return `Ops publishes no build for ${platform}/${cpu}; use an x64 or arm64 runner.`
-}
+export const DEFAULT_MIRROR = 'https://storage.googleapis.com'
 
 /** The versioned Ops binary and its published md5 file. */
 export function opsUrls(

@@ -2,7 +2,7 @@
  * The binary's ELF header: is it a 64-bit Linux program for a machine Nanos runs on? Pure:
  * it looks at the first bytes only, which `preflight.ts` reads.
  */
-import type { Arch } from './inputs.js'
+import type { Arch } from '../install/platform.js'
 
 /** How many leading bytes `elfArch` needs. */
 export const ELF_HEADER_BYTES = 20

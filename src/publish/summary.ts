@@ -1,43 +1,17 @@
 /**
- * Stage 7: step outputs and the job summary. The summary is built by a pure function: untrusted
- * text is HTML-escaped and the values of `env` never appear (keys only).
+ * The job summary, on @actions/core's builder. Untrusted text is HTML-escaped, the values of
+ * `env` never appear (keys only), and a summary that cannot be written only warns.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
+import { describe } from '../errors.js'
+import type { Manifest } from '../image/manifest.js'
 import type { UploadedArtifact } from './artifact.js'
-import { describe } from './errors.js'
-import type { ImageFacts } from './image.js'
-import type { Manifest } from './manifest.js'
+import type { ImageReport } from './report.js'
 
-export interface ImageReport {
-  imagePath: string
-  imageName: string
-  facts: ImageFacts
-  manifestPath: string
-  manifest: Manifest
-  opsVersion: string
-  nanosVersion: string
-  arch: string
-  cacheHit: boolean
-}
+/** The runner refuses a step summary over 1 MiB. */
+export const SUMMARY_LIMIT_BYTES = 1024 * 1024
 
-/** Every output about the image, set before the upload starts so a later step can use it even if the upload fails. */
-export function setImageOutputs(r: ImageReport): void {
-  core.setOutput('image-path', r.imagePath)
-  core.setOutput('image-name', r.imageName)
-  core.setOutput('image-size', String(r.facts.size))
-  core.setOutput('image-sha256', r.facts.sha256)
-  core.setOutput('image-blake3', r.facts.blake3)
-  core.setOutput('manifest-path', r.manifestPath)
-  core.setOutput('ops-version', r.opsVersion)
-  core.setOutput('nanos-version', r.nanosVersion)
-  core.setOutput('cache-hit', String(r.cacheHit))
-}
-
-export function setArtifactOutputs(a: UploadedArtifact): void {
-  core.setOutput('artifact-id', String(a.id))
-  core.setOutput('artifact-url', a.url)
-  core.setOutput('artifact-digest', a.digest)
-}
+type Summary = typeof core.summary
 
 /** The manifest as it may be shown: every `Env` value replaced by `***`. */
 export function redactManifest(manifest: Manifest): Manifest {
@@ -64,12 +38,12 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`
 }
 
-/** The job summary, as HTML/Markdown. */
-export function summaryMarkdown(
+/** The summary of this step, in core's (emptied) summary buffer. */
+export function buildSummary(
   r: ImageReport,
   artifact: UploadedArtifact | undefined,
   env: Readonly<Record<string, string | undefined>>
-): string {
+): Summary {
   const e = escapeHtml
   const rows: [string, string][] = [
     ['Image', `<code>${e(r.imageName)}</code>`],
@@ -88,28 +62,28 @@ export function summaryMarkdown(
       `<a href="${e(href)}">${e(artifact.name)}</a> (digest <code>${e(artifact.digest)}</code>)`
     ])
   }
-  const table = rows
-    .map(([k, v]) => `<tr><th align="left">${e(k)}</th><td>${v}</td></tr>`)
-    .join('\n')
   const manifest = e(JSON.stringify(redactManifest(r.manifest), null, 2))
-  return [
-    `### Nanos image <code>${e(r.imageName)}</code>`,
-    '',
-    `<table>\n${table}\n</table>`,
-    '',
-    `<details><summary>Manifest</summary>\n\n<pre lang="json">${manifest}</pre>\n\n</details>`,
-    ''
-  ].join('\n')
+  return core.summary
+    .emptyBuffer()
+    .addHeading(`Nanos image <code>${e(r.imageName)}</code>`, 3)
+    .addTable(rows.map(([k, v]) => [{ data: e(k), header: true }, v]))
+    .addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`)
 }
 
-/** Append the summary; a failure to write it only warns. */
-export async function writeSummary(markdown: string): Promise<void> {
+/** Append the summary to the job's; a failure to write it only warns. */
+export async function writeSummary(summary: Summary): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) {
     core.debug('No GITHUB_STEP_SUMMARY (not on a runner): no job summary written')
+    summary.emptyBuffer()
     return
   }
   try {
-    await core.appendSummary(markdown)
+    const size = Buffer.byteLength(summary.stringify())
+    if (size > SUMMARY_LIMIT_BYTES) {
+      summary.emptyBuffer()
+      throw new Error(`it would be ${size} bytes, over the runner's limit of 1 MiB`)
+    }
+    await summary.write()
   } catch (error) {
     core.warning(`Could not write the job summary: ${describe(error)}`)
   }

@@ -13,6 +13,15 @@ export const DEFAULT_OPS_VERSION = '0.1.46'
  */
 export const GEVULOT_MIN_OPS = '0.1.42'
 
+/**
+ * Why Ops `version` cannot build a Gevulot image, or undefined when it can (a version that is
+ * not a plain release number, such as a preinstalled development build, is given the benefit).
+ */
+export function gevulotOpsProblem(version: string): string | undefined {
+  if (!parseVersion(version) || compareVersions(version, GEVULOT_MIN_OPS) >= 0) return undefined
+  return `${version} builds images whose workspace mount Gevulot nodes do not attach: Ops renumbers %1 to the mount tag 0 they use only from ${GEVULOT_MIN_OPS} on. Use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`
+}
+
 export type VersionSpec = { kind: 'latest' } | { kind: 'exact'; version: string }
 
 const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/

@@ -4,38 +4,44 @@
  * before it is cached or ever executed, and caches it by version and host architecture.
  * Never the install script, never `ops update` (ops-contract.md §1).
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './cache.js'
-import { stripAnsi } from './ansi.js'
-import { openOpsHome } from './ops-home.js'
-import { ActionError, describe } from './errors.js'
-import { downloadFile, fetchText, isMissing, type RetryPolicy } from './http.js'
-import { opsUrls, type Host } from './urls.js'
+import { stripVTControlCharacters } from 'node:util'
+import { ActionError, describe, InputError } from '../errors.js'
 import {
-  compareVersions,
+  downloadFile,
+  fetchText,
+  isMissing,
+  type InstallContext,
+  type RetryPolicy
+} from './download.js'
+import { openOpsHome } from './ops-home.js'
+import type { Host } from './platform.js'
+import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './tool-cache.js'
+import { opsUrls } from './urls.js'
+import {
   DEFAULT_OPS_VERSION,
+  gevulotOpsProblem,
   parseVersion,
   successors,
   type VersionSpec
 } from './versions.js'
 
-export interface OpsRequest {
+/** Which Ops to use, as the plan decided it. */
+export interface OpsPlan {
   spec: VersionSpec
+  /** `ops-sha256`: the binary must have this sha256. */
   sha256?: string
-  /** A preinstalled ops to use instead of a download. */
-  opsPath?: string
+  /** `ops-path`: a preinstalled ops to use instead of a download. */
+  preinstalled?: string
   checkLatest: boolean
   mirror: string
   host: Host
-  /** Refuse a release older than this (before downloading it). */
-  minimum?: string
-  policy: RetryPolicy
-  /** A private scratch folder for the download. */
-  tempDir: string
+  /** `profile: gevulot`: refuse a release whose images Gevulot nodes cannot use. */
+  gevulot: boolean
 }
 
 export interface OpsTool {
@@ -49,29 +55,30 @@ export interface OpsTool {
 
 const TOOL = 'ops'
 
-export async function installOps(req: OpsRequest): Promise<OpsTool> {
-  if (req.opsPath) {
-    const tool = await preinstalled(req.opsPath, req.sha256, req.tempDir)
-    requireMinimum(tool.version, req.minimum)
+export async function installOps(plan: OpsPlan, ctx: InstallContext): Promise<OpsTool> {
+  if (plan.preinstalled) {
+    const tool = await preinstalled(plan.preinstalled, plan.sha256, ctx.tempDir)
+    if (plan.gevulot) requireGevulotOps(tool.version, 'ops-path')
     return tool
   }
 
-  const version = await resolveVersion(req)
-  requireMinimum(version, req.minimum)
-  const cached = findCached(TOOL, version, req.host.arch)
+  const version = await resolveVersion(plan, ctx.policy)
+  // An exact `ops-version` was checked with the other inputs; `latest` is known only now.
+  if (plan.gevulot) requireGevulotOps(version, 'ops-version')
+  const cached = findCached(TOOL, version, plan.host.arch)
   if (cached) {
     const file = path.join(cached, 'ops')
     core.info(`Ops ${version} found in the tool cache: ${cached}`)
     // A shared tool cache holds what any job put there: a pin is checked on every use.
-    if (req.sha256) await checkSha256(file, req.sha256, 'the cached Ops binary')
+    if (plan.sha256) await checkSha256(file, plan.sha256, 'the cached Ops binary')
     return { path: file, version, downloaded: false }
   }
 
-  const urls = opsUrls(req.mirror, version, req.host)
-  const platform = `${req.host.os}/${req.host.arch}`
+  const urls = opsUrls(plan.mirror, version, plan.host)
+  const platform = `${plan.host.os}/${plan.host.arch}`
   let md5Text: string
   try {
-    md5Text = await fetchText(urls.md5, req.policy)
+    md5Text = await fetchText(urls.md5, ctx.policy)
   } catch (error) {
     if (isMissing(error)) {
       throw new ActionError(
@@ -90,12 +97,12 @@ export async function installOps(req: OpsRequest): Promise<OpsTool> {
     )
   }
 
-  const dir = await mkdtemp(path.join(req.tempDir, 'ops-'))
+  const dir = await mkdtemp(path.join(ctx.tempDir, 'ops-'))
   const file = path.join(dir, 'ops')
   core.info(`Downloading Ops ${version} for ${platform} from ${urls.binary}`)
   let got
   try {
-    got = await downloadFile(urls.binary, file, req.policy, ['md5', 'sha256'])
+    got = await downloadFile(urls.binary, file, ctx.policy, ['md5', 'sha256'])
   } catch (error) {
     throw new ActionError(
       `Could not download Ops ${version} from ${urls.binary}: ${describe(error)}`,
@@ -103,20 +110,17 @@ export async function installOps(req: OpsRequest): Promise<OpsTool> {
     )
   }
   await verify(file, 'md5', expectedMd5, got.digests.md5, urls.binary)
-  if (req.sha256)
-    await verify(file, 'sha256', req.sha256, got.digests.sha256, urls.binary, 'ops-sha256')
+  if (plan.sha256)
+    await verify(file, 'sha256', plan.sha256, got.digests.sha256, urls.binary, 'ops-sha256')
   core.info(`Verified: md5 ${got.digests.md5}, sha256 ${got.digests.sha256}, ${got.bytes} bytes`)
   await chmod(file, 0o755)
-  const cachedDir = await cacheDirAtomic(dir, TOOL, version, req.host.arch)
+  const cachedDir = await cacheDirAtomic(dir, TOOL, version, plan.host.arch)
   return { path: path.join(cachedDir, 'ops'), version, downloaded: true }
 }
 
-function requireMinimum(version: string, minimum: string | undefined): void {
-  if (minimum && parseVersion(version) && compareVersions(version, minimum) < 0) {
-    throw new ActionError(
-      `Ops ${version} builds images whose workspace mount Gevulot nodes do not attach (Ops renumbers %1 to mount tag 0 from ${minimum} on): use ${minimum} or later, or set \`profile: nanos\`.`
-    )
-  }
+function requireGevulotOps(version: string, input: string): void {
+  const problem = gevulotOpsProblem(version)
+  if (problem) throw new InputError([{ input, message: `Ops ${problem}` }])
 }
 
 async function verify(
@@ -135,10 +139,10 @@ async function verify(
   )
 }
 
-async function resolveVersion(req: OpsRequest): Promise<string> {
-  if (req.spec.kind === 'exact') return req.spec.version
-  if (!req.checkLatest) {
-    const recent = recentLatest(TOOL, req.host.arch)
+async function resolveVersion(plan: OpsPlan, policy: RetryPolicy): Promise<string> {
+  if (plan.spec.kind === 'exact') return plan.spec.version
+  if (!plan.checkLatest) {
+    const recent = recentLatest(TOOL, plan.host.arch)
     if (recent) {
       core.info(
         `ops-version latest: Ops ${recent}, resolved in the last 24 hours and cached (set check-latest: true to look again now)`
@@ -151,7 +155,7 @@ async function resolveVersion(req: OpsRequest): Promise<string> {
   for (let steps = 0; steps < 500; steps++) {
     let next: string | undefined
     for (const candidate of successors(version)) {
-      if (await published(opsUrls(req.mirror, candidate, req.host).md5, req.policy)) {
+      if (await published(opsUrls(plan.mirror, candidate, plan.host).md5, policy)) {
         next = candidate
         break
       }
@@ -160,7 +164,7 @@ async function resolveVersion(req: OpsRequest): Promise<string> {
     version = next
   }
   core.info(`ops-version latest is Ops ${version}`)
-  await rememberLatest(TOOL, req.host.arch, version)
+  await rememberLatest(TOOL, plan.host.arch, version)
   return version
 }
 
@@ -197,7 +201,7 @@ async function preinstalled(
   } finally {
     await home.close()
   }
-  const match = /Ops version:\s*(\S+)/.exec(stripAnsi(out.stdout))
+  const match = /Ops version:\s*(\S+)/.exec(stripVTControlCharacters(out.stdout))
   const version = match ? (parseVersion(match[1]) ?? match[1]) : 'unknown'
   core.info(`Using the preinstalled Ops ${version} at ${opsPath}`)
   return { path: opsPath, version, downloaded: false }

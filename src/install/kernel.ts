@@ -4,25 +4,27 @@
  * `nanos/<V>/<arch>` holds `release/` (the tarball's contents: kernel.img, boot.img, klibs/...),
  * `common.tar.gz` and `common/`.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
-import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './cache.js'
-import { ActionError, describe } from './errors.js'
-import { downloadFile, fetchText, isMissing, type RetryPolicy } from './http.js'
-import type { Arch } from './inputs.js'
+import { ActionError, describe } from '../errors.js'
+import { downloadFile, fetchText, isMissing, type InstallContext } from './download.js'
+import type { Arch } from './platform.js'
+import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './tool-cache.js'
 import { nanosCommonUrl, nanosLatestUrl, nanosReleaseUrl } from './urls.js'
 import { parseVersion, type VersionSpec } from './versions.js'
 
-export interface KernelRequest {
+/** Which kernel release to use, as the plan decided it. */
+export interface KernelPlan {
   spec: VersionSpec
   checkLatest: boolean
+  /** The image's architecture. */
   arch: Arch
   mirror: string
-  policy: RetryPolicy
-  tempDir: string
 }
+
+type KernelRequest = KernelPlan & InstallContext
 
 export interface Kernel {
   version: string
@@ -34,7 +36,8 @@ export interface Kernel {
 
 const TOOL = 'nanos'
 
-export async function installKernel(req: KernelRequest): Promise<Kernel> {
+export async function installKernel(plan: KernelPlan, ctx: InstallContext): Promise<Kernel> {
+  const req: KernelRequest = { ...plan, ...ctx }
   const version = await resolveVersion(req)
   const cached = findCached(TOOL, version, req.arch)
   if (cached) {

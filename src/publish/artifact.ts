@@ -1,25 +1,32 @@
 /**
- * Stage 6: the image as a workflow artifact, through the real @actions/artifact client. The
- * client (Azure SDK, octokit, zip) is loaded only when an upload happens, so runs that do not
- * upload do not pay for loading it.
+ * The image as a workflow artifact, through the real @actions/artifact client. The client
+ * (Azure SDK, octokit, zip) is loaded only when an upload happens, so runs that do not upload
+ * do not pay for loading it.
  */
-import * as core from './runner.js'
+import * as core from '@actions/core'
 import { copyFile, link, mkdtemp } from 'node:fs/promises'
 import * as path from 'node:path'
-import { ActionError, describe } from './errors.js'
+import { ActionError, describe } from '../errors.js'
 
-export interface UploadRequest {
-  imagePath: string
+/** How to upload, as the plan decided it. */
+export interface UploadPlan {
   artifactName: string
   archive: boolean
   compressionLevel: number
+  /** 0: the repository's default. */
   retentionDays: number
   overwrite: boolean
   /** The user asked for the upload (rather than leaving `upload` at its default). */
   required: boolean
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+interface UploadRequest extends UploadPlan {
+  imagePath: string
   /** A private scratch folder. */
   tempDir: string
-  env: Readonly<Record<string, string | undefined>>
+  env: Env
 }
 
 export interface UploadedArtifact {
@@ -32,9 +39,7 @@ export interface UploadedArtifact {
 }
 
 /** Why no upload can happen here, or undefined when it can. */
-export function uploadUnavailable(
-  env: UploadRequest['env']
-): { reason: string; ghes: boolean } | undefined {
+export function uploadUnavailable(env: Env): { reason: string; ghes: boolean } | undefined {
   const server = env.GITHUB_SERVER_URL || 'https://github.com'
   const host = new URL(server).hostname.toLowerCase()
   if (host !== 'github.com' && !host.endsWith('.ghe.com') && !host.endsWith('.localhost')) {
@@ -54,7 +59,12 @@ export function uploadUnavailable(
 }
 
 /** Upload the image; undefined when the upload was skipped with a notice or warning. */
-export async function uploadImage(req: UploadRequest): Promise<UploadedArtifact | undefined> {
+export async function uploadImage(
+  plan: UploadPlan,
+  imagePath: string,
+  ctx: { tempDir: string; env: Env }
+): Promise<UploadedArtifact | undefined> {
+  const req: UploadRequest = { ...plan, imagePath, ...ctx }
   const unavailable = uploadUnavailable(req.env)
   if (unavailable) {
     if (req.required)

@@ -1,0 +1,174 @@
+/**
+ * The plan's checks that need the disk but no network: the binary's ELF header, the base
+ * manifest, the files and folders to include, the output folder. Each pushes its problems,
+ * named after the input to fix.
+ */
+import { constants } from 'node:fs'
+import {
+  access,
+  lstat,
+  mkdir,
+  open,
+  readFile,
+  realpath,
+  rm,
+  stat,
+  writeFile
+} from 'node:fs/promises'
+import * as path from 'node:path'
+import type { InputProblem } from './errors.js'
+import type { ImagePlan } from './image/build.js'
+import { elfArch, ELF_HEADER_BYTES } from './image/elf.js'
+import type { BaseManifest, Manifest } from './image/manifest.js'
+import { validateManifest } from './image/ops-schema.js'
+import type { Inputs } from './inputs.js'
+import type { Arch } from './install/platform.js'
+
+export async function binaryArch(
+  inputs: Inputs,
+  problems: InputProblem[]
+): Promise<Arch | undefined> {
+  const fail = (message: string): undefined =>
+    void problems.push({ input: 'binary', message: `${inputs.binary} ${message}` })
+  const info = await stat(inputs.binary).catch(() => undefined)
+  if (!info)
+    return fail(
+      'does not exist: build the program before this step, and check `working-directory`.'
+    )
+  if (!info.isFile())
+    return fail(
+      info.isDirectory()
+        ? 'is a directory: give the compiled program file inside it.'
+        : 'is not a regular file.'
+    )
+  const header = Buffer.alloc(ELF_HEADER_BYTES)
+  const handle = await open(inputs.binary, 'r')
+  let length: number
+  try {
+    ;({ bytesRead: length } = await handle.read(header, 0, ELF_HEADER_BYTES, 0))
+  } finally {
+    await handle.close()
+  }
+  const result = elfArch(header.subarray(0, length))
+  if ('problem' in result) return fail(result.problem)
+  if (inputs.arch && inputs.arch !== result.arch) {
+    problems.push({
+      input: 'arch',
+      message: `is ${inputs.arch}, but ${inputs.binary} is an ${result.arch} program: remove \`arch\` (it is read from the binary) or build for ${inputs.arch}.`
+    })
+  }
+  return result.arch
+}
+
+export async function readBase(
+  file: string,
+  problems: InputProblem[]
+): Promise<BaseManifest | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined)
+  if (text === undefined) {
+    problems.push({
+      input: 'manifest',
+      message: `${file} cannot be read: check the path (relative to \`working-directory\`).`
+    })
+    return undefined
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    problems.push({
+      input: 'manifest',
+      message: `${file} is not valid JSON: ${(error as Error).message}.`
+    })
+    return undefined
+  }
+  const found: InputProblem[] = []
+  const manifest = validateManifest(json, 'manifest', found)
+  for (const problem of found)
+    problems.push({ ...problem, message: `${path.basename(file)}: ${problem.message}` })
+  return { path: file, manifest }
+}
+
+/** Files and Dirs are read relative to the working directory; a missing one would fail ops late. */
+export async function checkIncluded(
+  inputs: Inputs,
+  manifest: Manifest,
+  problems: InputProblem[]
+): Promise<void> {
+  for (const [key, input, wantDir] of [
+    ['Files', 'files', false],
+    ['Dirs', 'dirs', true]
+  ] as const) {
+    const source = inputs[input] ? input : 'manifest'
+    for (const entry of (manifest[key] as string[] | undefined) ?? []) {
+      if (entry.split(/[/\\]/).includes('..')) continue // composeManifest reported it
+      const host = path.join(inputs.workingDirectory, entry)
+      const link = await lstat(host).catch(() => undefined)
+      const info = await stat(host).catch(() => undefined)
+      const fail = (message: string): void => void problems.push({ input: source, message })
+      if (wantDir && link?.isSymbolicLink()) {
+        // Ops stores a link met in Dirs as a link, not the files behind it: a broken image.
+        fail(
+          `${entry} is a symbolic link: ops would put the link into the image, not the files behind it. List the real directory (${await realpath(host).catch(() => 'its target')}) or copy it here.`
+        )
+      } else if (!info) {
+        fail(
+          link
+            ? `${entry} is a symbolic link to nothing.`
+            : `${entry} does not exist in ${inputs.workingDirectory}.`
+        )
+      } else if (wantDir && !info.isDirectory()) {
+        fail(`${entry} is not a directory: list files under \`files\`.`)
+      } else if (!wantDir && info.isDirectory()) {
+        fail(`${entry} is a directory: list directories under \`dirs\`.`)
+      }
+    }
+  }
+}
+
+/** The image and its manifest must not land on one of the user's input files. */
+export function checkNotOverwritten(
+  inputs: Inputs,
+  image: ImagePlan,
+  problems: InputProblem[]
+): void {
+  const inputFiles = [
+    inputs.binary,
+    inputs.manifest,
+    ...((image.manifest.Files as string[] | undefined) ?? []).map(f =>
+      path.join(inputs.workingDirectory, f)
+    )
+  ]
+  const written = [image.path, image.manifestPath]
+  if (inputFiles.some(file => file !== undefined && written.includes(path.resolve(file)))) {
+    problems.push({
+      input: inputs.imageName ? 'image-name' : 'output-dir',
+      message: `the image (or its manifest) would be written to ${image.path}, over one of your input files: choose another \`output-dir\` or \`image-name\`.`
+    })
+  }
+}
+
+export async function checkWritable(dir: string, problems: InputProblem[]): Promise<void> {
+  const probe = path.join(dir, `.nanos-image-action-${process.pid}-probe`)
+  try {
+    await mkdir(dir, { recursive: true })
+    await writeFile(probe, '')
+    await rm(probe)
+  } catch (error) {
+    problems.push({
+      input: 'output-dir',
+      message: `${dir} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): choose a writable folder.`
+    })
+  }
+}
+
+export async function isDir(dir: string): Promise<boolean> {
+  return (await stat(dir).catch(() => undefined))?.isDirectory() ?? false
+}
+
+export async function isExecutable(file: string): Promise<boolean> {
+  return access(file, constants.X_OK).then(
+    () => true,
+    () => false
+  )
+}

@@ -1,0 +1,23 @@
+/** The step's outputs, named as in action.yml. */
+import * as core from '@actions/core'
+import type { UploadedArtifact } from './artifact.js'
+import type { ImageReport } from './report.js'
+
+/** Every output about the image, set before the upload starts so a later step can use it even if the upload fails. */
+export function setImageOutputs(r: ImageReport): void {
+  core.setOutput('image-path', r.imagePath)
+  core.setOutput('image-name', r.imageName)
+  core.setOutput('image-size', String(r.facts.size))
+  core.setOutput('image-sha256', r.facts.sha256)
+  core.setOutput('image-blake3', r.facts.blake3)
+  core.setOutput('manifest-path', r.manifestPath)
+  core.setOutput('ops-version', r.opsVersion)
+  core.setOutput('nanos-version', r.nanosVersion)
+  core.setOutput('cache-hit', String(r.cacheHit))
+}
+
+export function setArtifactOutputs(a: UploadedArtifact): void {
+  core.setOutput('artifact-id', String(a.id))
+  core.setOutput('artifact-url', a.url)
+  core.setOutput('artifact-digest', a.digest)
+}

@@ -1,0 +1,41 @@
+/**
+ * What the run found out, gathered once for the step outputs and the job summary: the image,
+ * its facts, and the tools it was built with.
+ */
+import type { ImageFacts } from '../image/facts.js'
+import type { ImagePlan } from '../image/build.js'
+import type { Manifest } from '../image/manifest.js'
+import type { Kernel } from '../install/kernel.js'
+import type { OpsTool } from '../install/ops.js'
+
+export interface ImageReport {
+  imagePath: string
+  imageName: string
+  facts: ImageFacts
+  manifestPath: string
+  manifest: Manifest
+  opsVersion: string
+  nanosVersion: string
+  arch: string
+  /** Neither Ops nor the kernel was downloaded by this run. */
+  cacheHit: boolean
+}
+
+export function imageReport(
+  image: ImagePlan,
+  ops: OpsTool,
+  kernel: Kernel,
+  facts: ImageFacts
+): ImageReport {
+  return {
+    imagePath: image.path,
+    imageName: image.name,
+    facts,
+    manifestPath: image.manifestPath,
+    manifest: image.manifest,
+    opsVersion: ops.version,
+    nanosVersion: kernel.version,
+    arch: image.arch,
+    cacheHit: !ops.downloaded && !kernel.downloaded
+  }
+}
