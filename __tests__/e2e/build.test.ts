@@ -335,39 +335,7 @@ describe('Ops versions and verification', () => {
   })
 })
 
-describe('ops failures are reported in its own words', () => {
-  it.each([
-    ['exit1', /ops build failed \(exit code 1\)/],
-    ['panic', /ops build failed \(exit code 2, a crash\):[\s\S]*panic:/],
-    ['noimage', /ops build exited 0 but built no image/],
-    ['missingfile', /ops build reported the image .* but there is no such file/]
-  ])('OPS_DOUBLE_FAIL=%s', async (mode, message) => {
-    const ws = makeWorkspace()
-    const r = await suite.run({
-      cwd: ws.dir,
-      env: { OPS_DOUBLE_FAIL: mode },
-      inputs: { binary: ws.relBinary }
-    })
-    expect(r.code).not.toBe(0)
-    const errors = errorLines(r.stdout)
-    expect(errors).toHaveLength(1)
-    expect(errors[0].replace(/%0A/g, '\n')).toMatch(message)
-    // eslint-disable-next-line no-control-regex
-    expect(errors[0]).not.toMatch(/\x1b\[/)
-    expect(r.outputs['image-path']).toBeUndefined()
-  })
-
-  it('turns a missing klib into a warning and still succeeds', async () => {
-    const ws = makeWorkspace()
-    const r = await suite.run({
-      cwd: ws.dir,
-      inputs: { binary: ws.relBinary, klibs: 'gpu_nvidia,no_such_klib' }
-    })
-    expect(r.code).toBe(0)
-    expect(warnings(r.stdout).join('\n')).toMatch(/Klib "no_such_klib" not found in directory/)
-    expect(readDoubleImage(r.outputs['image-path']).record.klibs.loaded).toEqual(['gpu_nvidia'])
-  })
-
+describe('mirrors', () => {
   it('builds from a mirror below a path prefix, with or without a trailing slash', async () => {
     const prefixed = await startMirror({ basePath: '/gcs/ops-mirror' })
     try {
