@@ -28386,7 +28386,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(81614);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(40781);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28396,7 +28396,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 81614:
+/***/ 40781:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29785,6 +29785,43 @@ async function sha256File(file) {
     return hash.digest('hex');
 }
 
+;// CONCATENATED MODULE: ./src/image/secrets.ts
+/**
+ * Which environment entries look secret. `env` becomes the manifest's `Env`, which ops stores
+ * in the image in plain text, so a secret there is readable by anyone who can download the
+ * image. Pure.
+ */
+/** Key words of secret names; AUTH, but not AUTHOR (AUTHORIZATION is a secret). */
+const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|AUTH(?!OR(?!IZ))/i;
+/** Value shapes of well-known credentials. */
+const SECRET_VALUE = [
+    /^gh[pousr]_[A-Za-z0-9]{10,}/, // GitHub tokens: ghp_, gho_, ghu_, ghs_, ghr_
+    /^github_pat_[A-Za-z0-9_]{10,}/,
+    /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key ids
+    /^[sr]k_live_[A-Za-z0-9]{10,}/, // Stripe
+    /^xox[a-z]-[A-Za-z0-9-]{10,}/, // Slack
+    /-----BEGIN [A-Z0-9 ]+-----/, // PEM keys and certificates
+    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i // a URL with a password (a DSN)
+];
+function looksSecret(key, value) {
+    return SECRET_KEY.test(key) || SECRET_VALUE.some(shape => shape.test(value));
+}
+/** The keys of `env` whose entries look secret, in order. */
+function secretKeys(env) {
+    return Object.entries(env ?? {})
+        .filter(([key, value]) => looksSecret(key, value))
+        .map(([key]) => key);
+}
+/** `text` with every value of `env` (of 3 characters or more) replaced by `***`. */
+function scrub(text, env) {
+    const values = [...new Set(Object.values(env))].filter(v => v.length >= 3);
+    values.sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const value of values)
+        out = out.split(value).join('***');
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/image/elf.ts
 /** How many leading bytes `elfArch` needs. */
 const ELF_HEADER_BYTES = 20;
@@ -30113,6 +30150,7 @@ async function isExecutable(file) {
 
 
 
+
 /** Characters `@actions/artifact` refuses in an artifact name. */
 const ARTIFACT_NAME_FORBIDDEN = /[":<>|*?\r\n\\/]/;
 async function makePlan(inputs, platform = process.platform, cpu = process.arch) {
@@ -30182,8 +30220,26 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         upload,
         summary: inputs.summary,
         tempRoot: inputs.tempRoot,
-        warnings: [...composed.warnings, ...mirrorWarnings(inputs.mirror)]
+        warnings: [
+            ...composed.warnings,
+            ...mirrorWarnings(inputs.mirror),
+            ...secretWarnings(image, inputs, upload !== undefined)
+        ],
+        secrets: secretKeys(imageEnv(image)).map(key => imageEnv(image)[key])
     };
+}
+const imageEnv = (image) => image.manifest.Env ?? {};
+/** Ops stores `Env` in the image in plain text: say so when a secret would be uploaded. */
+function secretWarnings(image, inputs, uploaded) {
+    const keys = secretKeys(imageEnv(image));
+    if (!uploaded || keys.length === 0)
+        return [];
+    const named = keys
+        .map(key => `${key} (from \`${Object.hasOwn(inputs.env ?? {}, key) ? 'env' : 'manifest'}\`)`)
+        .join(', ');
+    return [
+        `${named} ${keys.length === 1 ? 'looks' : 'look'} secret, and ops stores the environment in the image in plain text: anyone who can download the artifact can read ${keys.length === 1 ? 'it' : 'them'}. Deliver secrets at run time instead (e.g. as a file in the workspace the program reads), or set \`upload: false\` for an image that stays private.`
+    ];
 }
 /** The upload, with the artifact name it will really have (by default the image's). */
 function uploadPlan(inputs, imageName, problems) {
@@ -30450,8 +30506,8 @@ async function run(env = process.env) {
     let workDir;
     try {
         const inputs = parseInputs({ env, cwd: process.cwd(), tmpdir: external_node_os_.tmpdir() });
-        maskEnvValues(inputs);
         const plan = await makePlan(inputs);
+        mask(plan.secrets);
         for (const warning of plan.warnings)
             core/* warning */.$e(warning);
         const dir = (workDir = await (0,promises_.mkdtemp)(external_node_path_.join(plan.tempRoot, 'nanos-image-action-')));
@@ -30493,12 +30549,16 @@ async function run(env = process.env) {
             await (0,promises_.rm)(workDir, { recursive: true, force: true }).catch(() => undefined);
     }
 }
-/** Register the values of `env` as secrets before anything could print them. */
-function maskEnvValues(inputs) {
-    for (const value of Object.values(inputs.env ?? {})) {
-        if (value.length >= MIN_SECRET_LENGTH)
-            core/* setSecret */.Pq(value);
-    }
+/**
+ * Register secret-looking values before anything could print them (each line of a multi-line
+ * value too, as the runner masks line by line). Plain values are not masked: a mask for
+ * `debug` would star out every later "debug" in the job's log. No value is ever printed.
+ */
+function mask(secrets) {
+    const parts = secrets.flatMap(value => [value, ...value.split(/\r?\n/)]).map(v => v.trim());
+    for (const part of new Set(parts))
+        if (part.length >= MIN_SECRET_LENGTH)
+            core/* setSecret */.Pq(part);
 }
 
 

@@ -11,7 +11,7 @@ import { describe } from './errors.js'
 import { buildImage } from './image/build.js'
 import { imageFacts } from './image/facts.js'
 import { writeManifest } from './image/manifest.js'
-import { parseInputs, type Inputs } from './inputs.js'
+import { parseInputs } from './inputs.js'
 import { retryPolicy } from './install/download.js'
 import { installKernel } from './install/kernel.js'
 import { installOps } from './install/ops.js'
@@ -28,8 +28,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   let workDir: string | undefined
   try {
     const inputs = parseInputs({ env, cwd: process.cwd(), tmpdir: os.tmpdir() })
-    maskEnvValues(inputs)
     const plan = await makePlan(inputs)
+    mask(plan.secrets)
     for (const warning of plan.warnings) core.warning(warning)
     const dir = (workDir = await mkdtemp(path.join(plan.tempRoot, 'nanos-image-action-')))
     const ctx = { policy: retryPolicy(env), tempDir: dir }
@@ -73,9 +73,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   }
 }
 
-/** Register the values of `env` as secrets before anything could print them. */
-function maskEnvValues(inputs: Inputs): void {
-  for (const value of Object.values(inputs.env ?? {})) {
-    if (value.length >= MIN_SECRET_LENGTH) core.setSecret(value)
-  }
+/**
+ * Register secret-looking values before anything could print them (each line of a multi-line
+ * value too, as the runner masks line by line). Plain values are not masked: a mask for
+ * `debug` would star out every later "debug" in the job's log. No value is ever printed.
+ */
+function mask(secrets: readonly string[]): void {
+  const parts = secrets.flatMap(value => [value, ...value.split(/\r?\n/)]).map(v => v.trim())
+  for (const part of new Set(parts)) if (part.length >= MIN_SECRET_LENGTH) core.setSecret(part)
 }

@@ -7,6 +7,7 @@ import * as path from 'node:path'
 import { InputError, type InputProblem } from './errors.js'
 import type { ImagePlan } from './image/build.js'
 import { composeManifest } from './image/manifest.js'
+import { secretKeys } from './image/secrets.js'
 import type { Inputs } from './inputs.js'
 import type { KernelPlan } from './install/kernel.js'
 import type { OpsPlan } from './install/ops.js'
@@ -35,6 +36,8 @@ export interface Plan {
   tempRoot: string
   /** Things the user should know that do not stop the build. */
   warnings: string[]
+  /** Values to mask in the log: those of the image's environment that look secret. */
+  secrets: string[]
 }
 
 /** Characters `@actions/artifact` refuses in an artifact name. */
@@ -110,8 +113,28 @@ export async function makePlan(
     upload,
     summary: inputs.summary,
     tempRoot: inputs.tempRoot,
-    warnings: [...composed.warnings, ...mirrorWarnings(inputs.mirror)]
+    warnings: [
+      ...composed.warnings,
+      ...mirrorWarnings(inputs.mirror),
+      ...secretWarnings(image, inputs, upload !== undefined)
+    ],
+    secrets: secretKeys(imageEnv(image)).map(key => imageEnv(image)[key])
   }
+}
+
+const imageEnv = (image: ImagePlan): Record<string, string> =>
+  (image.manifest.Env as Record<string, string> | undefined) ?? {}
+
+/** Ops stores `Env` in the image in plain text: say so when a secret would be uploaded. */
+function secretWarnings(image: ImagePlan, inputs: Inputs, uploaded: boolean): string[] {
+  const keys = secretKeys(imageEnv(image))
+  if (!uploaded || keys.length === 0) return []
+  const named = keys
+    .map(key => `${key} (from \`${Object.hasOwn(inputs.env ?? {}, key) ? 'env' : 'manifest'}\`)`)
+    .join(', ')
+  return [
+    `${named} ${keys.length === 1 ? 'looks' : 'look'} secret, and ops stores the environment in the image in plain text: anyone who can download the artifact can read ${keys.length === 1 ? 'it' : 'them'}. Deliver secrets at run time instead (e.g. as a file in the workspace the program reads), or set \`upload: false\` for an image that stays private.`
+  ]
 }
 
 /** The upload, with the artifact name it will really have (by default the image's). */
