@@ -28709,32 +28709,86 @@ class LineCollector {
     }
 }
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(75919);
 // EXTERNAL MODULE: ./node_modules/hash-wasm/dist/blake3.umd.min.js
 var blake3_umd_min = __nccwpck_require__(23894);
 var blake3_umd_min_default = /*#__PURE__*/__nccwpck_require__.n(blake3_umd_min);
 ;// CONCATENATED MODULE: ./src/image/facts.ts
 /**
- * Stage 5: facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of
- * the raw bytes, 64 lowercase hex), both from one streaming read of the file.
+ * Facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of the raw
+ * bytes, 64 lowercase hex). The file is read once, in chunks, into a small ring of shared
+ * buffers; a worker thread hashes each chunk with sha256 (node:crypto) while this thread hashes
+ * it with BLAKE3 (hash-wasm) and the next chunk is being read. A runner has at least two cores,
+ * so the cost is that of the slower hash, with memory flat (the ring) whatever the image size.
  */
 
 
 // hash-wasm's BLAKE3 build alone: its index embeds every algorithm's WebAssembly (+40 ms of load).
 
 const CHUNK = 4 * 1024 * 1024;
+const SLOTS = 4;
+/** The sha256 side: hashes the slot it is told to, says when it is free again. */
+const SHA256_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const hash = require('node:crypto').createHash('sha256')
+const ring = new Uint8Array(workerData.ring)
+parentPort.on('message', m => {
+  if (m.end) return parentPort.postMessage({ sha256: hash.digest('hex') })
+  hash.update(ring.subarray(m.slot * workerData.chunk, m.slot * workerData.chunk + m.length))
+  parentPort.postMessage({ slot: m.slot })
+})
+`;
 async function imageFacts(file) {
-    const sha256 = (0,external_node_crypto_.createHash)('sha256');
-    const blake3 = await blake3_umd_min_default().createBLAKE3(256);
-    let size = 0;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: CHUNK })) {
-        const bytes = chunk;
-        size += bytes.length;
-        sha256.update(bytes);
-        blake3.update(bytes);
+    const ring = new SharedArrayBuffer(CHUNK * SLOTS);
+    const slotView = (slot, length = CHUNK) => new Uint8Array(ring, slot * CHUNK, length);
+    const handle = await (0,promises_.open)(file, 'r');
+    const worker = new external_node_worker_threads_.Worker(SHA256_WORKER, { eval: true, workerData: { ring, chunk: CHUNK } });
+    try {
+        const freed = new Map();
+        let digest = () => undefined;
+        let failed = () => undefined;
+        const sha256 = new Promise((resolve, reject) => {
+            digest = resolve;
+            failed = reject;
+        });
+        worker.on('message', (m) => {
+            if (m.sha256 !== undefined)
+                digest(m.sha256);
+            else if (m.slot !== undefined)
+                freed.get(m.slot)?.();
+        });
+        worker.on('error', error => failed(error));
+        // A slot is free when the worker has hashed what was last put in it.
+        const busy = Array.from({ length: SLOTS });
+        const take = (slot) => busy[slot] ?? Promise.resolve();
+        const read = async (slot, position) => {
+            await Promise.race([take(slot), sha256.then(() => undefined)]);
+            return (await handle.read(slotView(slot), 0, CHUNK, position)).bytesRead;
+        };
+        const blake3 = await blake3_umd_min_default().createBLAKE3(256);
+        let size = 0;
+        let slot = 0;
+        let next = read(0, 0);
+        for (;;) {
+            const length = await next;
+            if (length === 0)
+                break;
+            busy[slot] = new Promise(resolve => freed.set(slot, resolve));
+            worker.postMessage({ slot, length });
+            size += length;
+            const following = (slot + 1) % SLOTS;
+            next = read(following, size); // read ahead while this chunk is hashed
+            blake3.update(slotView(slot, length));
+            slot = following;
+        }
+        worker.postMessage({ end: true });
+        return { size, sha256: await sha256, blake3: blake3.digest('hex') };
     }
-    return { size, sha256: sha256.digest('hex'), blake3: blake3.digest('hex') };
+    finally {
+        await handle.close();
+        await worker.terminate();
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/image/manifest.ts
@@ -29231,6 +29285,8 @@ function parseInputs(ctx) {
     return inputs;
 }
 
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
