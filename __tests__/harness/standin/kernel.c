@@ -1118,6 +1118,12 @@ static void devices_init(void)
             continue;
         if (f->device == 0x1000 || f->device == 0x1041) /* virtio-net, legacy or modern */
             nic = 1;
+        if (f->device == 0x1049) { /* modern-only (e.g. behind a PCIe root port) */
+            klog("stand-in: virtio-9p %x:%x:%x is modern-only, not supported: use "
+                 "disable-legacy=off",
+                 f->bus, f->dev, f->fn);
+            continue;
+        }
         if (f->device != 0x1009) /* legacy (transitional) virtio-9p */
             continue;
         char tag[64];
