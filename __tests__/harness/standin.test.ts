@@ -17,6 +17,7 @@ import {
   makeWorkspace,
   programBlock,
   seedOpsHome,
+  type Workspace,
   writeFile
 } from './fixtures.js'
 import {
@@ -48,13 +49,17 @@ interface ImageSpec {
   files?: Record<string, string>
 }
 
-/** Runs `ops build` (the rendered double) and returns the image path. */
+/** Runs `ops build` (the rendered double) on a new workspace and returns the image path. */
 function buildImage(spec: ImageSpec): string {
-  const arch = spec.arch ?? 'amd64'
   const ws = makeWorkspace({
     ...(spec.program ? { program: spec.program } : {}),
-    ...(arch === 'arm64' ? { machine: 'aarch64' as const } : {})
+    ...(spec.arch === 'arm64' ? { machine: 'aarch64' as const } : {})
   })
+  return buildImageIn(ws, spec)
+}
+
+function buildImageIn(ws: Workspace, spec: ImageSpec): string {
+  const arch = spec.arch ?? 'amd64'
   for (const [rel, data] of Object.entries(spec.files ?? {}))
     writeFile(path.join(ws.dir, rel), data)
   const opsParent = makeTempDir('nia-opsparent-')
@@ -377,6 +382,21 @@ function defineCases(): void {
     )
   )
   bootCase('virtio-blk', () => boot(buildImage({ config: gevulot() }), { drive: 'virtio' }))
+  bootCase('gcc-built program', () => {
+    const ws = makeWorkspace()
+    writeFile(
+      path.join(ws.dir, 'prog.c'),
+      '#include <stdio.h>\n' +
+        '__attribute__((used)) static const char nia[] =\n' +
+        '    "NIA-PROGRAM v1\\nprint from a C string constant\\nexit 4\\nNIA-PROGRAM-END\\n";\n' +
+        'int main(void) { puts("hello"); return 4; }\n'
+    )
+    const cc = spawnSync('gcc', ['-O2', '-o', ws.binary, path.join(ws.dir, 'prog.c')], {
+      encoding: 'utf8'
+    })
+    if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`)
+    return boot(buildImageIn(ws, { config: gevulot() }))
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -606,6 +626,12 @@ describe('booting the double images under QEMU (TCG)', () => {
       expect(programLines(rw)).toEqual(['on the root', 'small file from Files'])
     }
   )
+
+  bootIt('takes the behaviour from a string constant of a real gcc-built program', async () => {
+    const b = await result('gcc-built program')
+    expectStatus(b, 9)
+    expect(programLines(b)).toEqual(['from a C string constant'])
+  })
 
   bootIt('boots from a virtio-blk drive too', async () => {
     const b = await result('virtio-blk')
