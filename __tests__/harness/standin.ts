@@ -14,13 +14,23 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url))
+/**
+ * The repository: the nearest folder above this module with a package.json (this module also
+ * runs transpiled from .local/harness/, see scripts/lib/harness.mjs).
+ */
+function repoRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir)
+    dir = path.dirname(dir)
+  return dir
+}
+const ROOT = repoRoot()
 
 /** Sources of the stand-in. */
-export const STANDIN_DIR = path.join(HARNESS_DIR, 'standin')
+export const STANDIN_DIR = path.join(ROOT, '__tests__', 'harness', 'standin')
 
 /** Where built stand-ins are cached (git-ignored). */
-export const STANDIN_CACHE_DIR = path.join(HARNESS_DIR, '..', '..', '.local', 'standin')
+export const STANDIN_CACHE_DIR = path.join(ROOT, '.local', 'standin')
 
 /** The stand-in (boot sector + kernel) must fit before the boot plan at image offset 64 KiB. */
 export const STANDIN_MAX_BYTES = 64 * 1024
