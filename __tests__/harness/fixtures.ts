@@ -25,6 +25,19 @@ export interface ElfOptions {
   seed?: string
   /** File mode (default 0o755). */
   mode?: number
+  /**
+   * The program's behaviour when its image boots under QEMU: lines of the stand-in's program
+   * language (standin/kernel.c: print, write, read, exit, crash, hang, ...), embedded right after
+   * the header as `NIA-PROGRAM v1\n<lines>\nNIA-PROGRAM-END\n` (the file grows to fit). Without
+   * it the image prints `hello from <program>` and exits 0.
+   */
+  program?: string[]
+}
+
+/** The block `ops build` (the double) reads the program's behaviour from. */
+export function programBlock(lines: string[]): Buffer {
+  const body = lines.map(l => `${l}\n`).join('')
+  return Buffer.from(`NIA-PROGRAM v1\n${body}NIA-PROGRAM-END\n`, 'utf8')
 }
 
 export const EM_X86_64 = 62
@@ -41,7 +54,8 @@ export function elfBytes(opts: ElfOptions = {}): Buffer {
   const cls = opts.cls ?? 64
   const little = (opts.endian ?? 'little') === 'little'
   const headerSize = cls === 64 ? 64 : 52
-  const size = Math.max(opts.size ?? 4096, headerSize)
+  const block = opts.program ? programBlock(opts.program) : Buffer.alloc(0)
+  const size = Math.max(opts.size ?? 4096, headerSize + block.length)
   const buf = Buffer.alloc(size)
   buf.write('\x7fELF', 0, 'latin1')
   buf[4] = cls === 64 ? 2 : 1 // EI_CLASS
@@ -70,6 +84,7 @@ export function elfBytes(opts: ElfOptions = {}): Buffer {
   }
   const seed = Buffer.from(`${opts.seed ?? 'elf'}:`, 'utf8')
   for (let i = headerSize; i < size; i++) buf[i] = seed[(i - headerSize) % seed.length]
+  block.copy(buf, headerSize)
   return buf
 }
 

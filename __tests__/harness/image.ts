@@ -1,7 +1,16 @@
-/** Reads the record the ops double writes at the start of every image it builds. */
+/**
+ * Reads what the ops double writes into every image it builds: at 0 the Nanos stand-in (boot
+ * sector + kernel, amd64 only), at 64 KiB the boot plan, at 128 KiB the record.
+ */
 import * as fs from 'node:fs'
 
 export const DOUBLE_IMAGE_MAGIC = 'OPSDOUBLE-IMAGE v1'
+
+/** Image offset of the boot plan (text, NUL-terminated, format in standin/kernel.c). */
+export const DOUBLE_IMAGE_PLAN_OFFSET = 64 * 1024
+
+/** Image offset of the record: the magic line, then one line of JSON. */
+export const DOUBLE_IMAGE_RECORD_OFFSET = 128 * 1024
 
 export interface DoubleImageFile {
   imagePath: string
@@ -57,16 +66,16 @@ export interface DoubleImage {
   record: DoubleImageRecord
   /** Size of the image file in bytes. */
   size: number
-  /** Bytes taken by the magic line and the record line (filler starts here). */
+  /** Image offset where the record line ends (filler starts here). */
   headerBytes: number
 }
 
-/** True when the file starts with the double's magic line. */
+/** True when the file has the double's magic line at the record offset. */
 export function isDoubleImage(file: string): boolean {
   const fd = fs.openSync(file, 'r')
   try {
     const buf = Buffer.alloc(DOUBLE_IMAGE_MAGIC.length + 1)
-    const n = fs.readSync(fd, buf, 0, buf.length, 0)
+    const n = fs.readSync(fd, buf, 0, buf.length, DOUBLE_IMAGE_RECORD_OFFSET)
     return buf.subarray(0, n).toString('utf8') === DOUBLE_IMAGE_MAGIC + '\n'
   } finally {
     fs.closeSync(fd)
@@ -83,7 +92,7 @@ export function readDoubleImage(file: string): DoubleImage {
     const newlines: number[] = []
     const chunk = Buffer.alloc(1 << 16)
     while (newlines.length < 2) {
-      const n = fs.readSync(fd, chunk, 0, chunk.length, total)
+      const n = fs.readSync(fd, chunk, 0, chunk.length, DOUBLE_IMAGE_RECORD_OFFSET + total)
       if (n === 0) break
       const piece = Buffer.from(chunk.subarray(0, n))
       for (let i = 0; i < n && newlines.length < 2; i++)
@@ -99,7 +108,20 @@ export function readDoubleImage(file: string): DoubleImage {
     const record = JSON.parse(
       head.subarray(newlines[0] + 1, newlines[1]).toString('utf8')
     ) as DoubleImageRecord
-    return { record, size, headerBytes: newlines[1] + 1 }
+    return { record, size, headerBytes: DOUBLE_IMAGE_RECORD_OFFSET + newlines[1] + 1 }
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** The boot plan's text (without its NUL). */
+export function readBootPlan(file: string): string {
+  const fd = fs.openSync(file, 'r')
+  try {
+    const buf = Buffer.alloc(DOUBLE_IMAGE_RECORD_OFFSET - DOUBLE_IMAGE_PLAN_OFFSET)
+    const n = fs.readSync(fd, buf, 0, buf.length, DOUBLE_IMAGE_PLAN_OFFSET)
+    const end = buf.subarray(0, n).indexOf(0)
+    return buf.subarray(0, end < 0 ? n : end).toString('utf8')
   } finally {
     fs.closeSync(fd)
   }

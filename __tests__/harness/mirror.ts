@@ -12,6 +12,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import * as zlib from 'node:zlib'
+import { standinBlob } from './standin.js'
 
 const HARNESS_DIR = path.dirname(fileURLToPath(import.meta.url))
 
@@ -20,6 +21,9 @@ export const OPS_DOUBLE_PATH = path.join(HARNESS_DIR, 'ops-double.mjs')
 
 /** The placeholder in ops-double.mjs that the mirror replaces with the served version. */
 export const OPS_DOUBLE_PLACEHOLDER = '__OPS_DOUBLE_VERSION__'
+
+/** The placeholder in ops-double.mjs that the mirror replaces with the stand-in, base64. */
+export const OPS_DOUBLE_STANDIN_PLACEHOLDER = '__OPS_DOUBLE_STANDIN__'
 
 export const DEFAULT_OPS_VERSIONS = ['0.1.45', '0.1.46']
 export const DEFAULT_NANOS_VERSIONS = ['0.1.53', '0.1.54']
@@ -237,12 +241,18 @@ export function commonEntries(files: Record<string, string | Buffer> = COMMON_FI
 
 /**
  * The bytes served as the Ops binary for a version: ops-double.mjs with the version placeholder
- * replaced and, by default, the shebang pointing at this Node (so PATH does not matter).
+ * replaced, the Nanos stand-in (standin.ts, built with gcc on first use) embedded in base64 so
+ * the file stays self-contained, and, by default, the shebang pointing at this Node (so PATH
+ * does not matter).
  */
 export function renderOpsDouble(version: string, opts: { shebang?: string } = {}): Buffer {
   const src = fs.readFileSync(OPS_DOUBLE_PATH, 'utf8')
   const shebang = opts.shebang ?? `#!${process.execPath}`
-  const body = src.split(OPS_DOUBLE_PLACEHOLDER).join(version)
+  const body = src
+    .split(OPS_DOUBLE_PLACEHOLDER)
+    .join(version)
+    .split(OPS_DOUBLE_STANDIN_PLACEHOLDER)
+    .join(standinBlob().toString('base64'))
   return Buffer.from(body.replace(/^#![^\n]*/, shebang), 'utf8')
 }
 

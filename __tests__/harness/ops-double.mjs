@@ -4,7 +4,8 @@
  *
  * It imitates `ops build`, `ops version` and refuses `ops update`, following
  * /work/shared/reference/ops-contract.md, quirks included. It never touches the network except
- * $OPS_DOUBLE_LATEST_URL. The "image" it writes is a record of what went in (see writeImage).
+ * $OPS_DOUBLE_LATEST_URL. The "image" it writes boots a stand-in kernel under QEMU and carries a
+ * record of what went in (see writeImage).
  *
  * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
  * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
@@ -958,13 +959,146 @@ async function hangForever() {
   await new Promise(() => setInterval(() => {}, 1 << 30))
 }
 
+// ---------------------------------------------------------------------------------------------
+// the image: a bootable stand-in of a Nanos image (__tests__/harness/standin/kernel.c)
+// ---------------------------------------------------------------------------------------------
+
+// The mirror replaces this placeholder with the stand-in (boot sector + kernel) in base64, so
+// build the sentinel in pieces. Unreplaced (the raw script), images carry no boot code.
+const RAW_STANDIN = '__OPS_DOUBLE_STANDIN__'
+const STANDIN_BASE64 = RAW_STANDIN === '__OPS_DOUBLE' + '_STANDIN__' ? '' : RAW_STANDIN
+
+const PLAN_OFFSET = 64 * 1024
+const RECORD_OFFSET = 128 * 1024
+const REGION_SIZE = 64 * 1024
+// SeaBIOS boots a hard disk by CHS: below 1008 sectors it may derive 0 cylinders and then fails
+// with "Boot failed: could not read the boot disk". Real Nanos images are megabytes anyway.
+const MIN_IMAGE_SIZE = 1024 * 1024
+const PLAN_FILE_MAX = 4096
+const PLAN_FILES_BUDGET = 32 * 1024
+const PROGRAM_MAGIC = 'NIA-PROGRAM v1\n'
+const PROGRAM_END = 'NIA-PROGRAM-END\n'
+
+/** A boot plan field: %XX for '%' and bytes outside printable ASCII; "%00" for empty text. */
+function planField(value) {
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(String(value), 'utf8')
+  if (bytes.length === 0) return '%00'
+  let s = ''
+  for (const b of bytes) {
+    s +=
+      b > 0x20 && b < 0x7f && b !== 0x25
+        ? String.fromCharCode(b)
+        : '%' + b.toString(16).toUpperCase().padStart(2, '0')
+  }
+  return s
+}
+
+/** The program's behaviour: the lines of its NIA-PROGRAM block, or null without one. */
+function programScript(bytes) {
+  const start = bytes.indexOf(PROGRAM_MAGIC)
+  if (start < 0) return null
+  const body = start + PROGRAM_MAGIC.length
+  let end = bytes.indexOf(PROGRAM_END, body)
+  while (end > body && bytes[end - 1] !== 0x0a) end = bytes.indexOf(PROGRAM_END, end + 1)
+  if (end < 0) {
+    warn('ops-double: NIA-PROGRAM block without its NIA-PROGRAM-END line: ignored')
+    return null
+  }
+  const text = bytes.subarray(body, end).toString('utf8').replace(/\n$/, '')
+  return text === '' ? [] : text.split('\n')
+}
+
+/**
+ * The boot plan the stand-in kernel executes (format: the top of standin/kernel.c), made from
+ * what `ops build` puts into the image: argv, environment, mounts after renumbering, the
+ * passthrough keys that matter at exit, the root filesystem's directories and small files, and
+ * the program's behaviour.
+ */
+function bootPlan(record, programBytes) {
+  const lines = ['NIA-PLAN v1', `arch ${record.arch}`]
+  lines.push(`program ${planField(record.program.imagePath)}`)
+  for (const a of record.args) lines.push(`arg ${planField(a)}`)
+  for (const [k, v] of Object.entries(record.env)) lines.push(`env ${planField(k)} ${planField(v)}`)
+  for (const [label, target] of Object.entries(record.mounts.image))
+    lines.push(`mount ${planField(label)} ${planField(target)}`)
+
+  // Root tuple keys: passthrough keys, RebootOnExit and Debugflags (ops adds both as 't').
+  const pass = record.passthrough || {}
+  const keys = new Set(Object.keys(pass))
+  if (record.manifest.RebootOnExit === true) keys.add('reboot_on_exit')
+  for (const d of record.manifest.Debugflags || []) keys.add(d)
+  for (const k of ['debug_exit', 'reboot_on_exit', 'idle_on_exit', 'readonly_rootfs'])
+    if (keys.has(k)) lines.push(`flag ${k}`)
+  const expected = pass.expected_exit_code
+  for (const v of Array.isArray(expected) ? expected : expected === undefined ? [] : [expected])
+    if (typeof v === 'string') lines.push(`expected_exit_code ${planField(v)}`)
+
+  const dirs = new Set()
+  const addParents = p => {
+    for (let d = path.posix.dirname(p); d !== '/' && d !== '.'; d = path.posix.dirname(d))
+      dirs.add(d)
+  }
+  const regular = [
+    ...record.files,
+    ...record.dirs.filter(d => d.type === 'file'),
+    ...record.mapDirs
+  ]
+  for (const p of [record.program.imagePath, '/etc/passwd', '/etc/resolv.conf']) addParents(p)
+  for (const f of regular) addParents(f.imagePath)
+  for (const d of record.dirs) {
+    addParents(d.imagePath)
+    if (d.type === 'dir') dirs.add(d.imagePath)
+  }
+  for (const target of Object.values(record.mounts.image)) {
+    addParents(target)
+    dirs.add(path.posix.normalize(target))
+  }
+  for (const d of [...dirs].sort()) lines.push(`dir ${planField(d)}`)
+  let budget = PLAN_FILES_BUDGET
+  for (const f of regular) {
+    let data
+    try {
+      data = fs.readFileSync(f.hostPath)
+    } catch {
+      continue
+    }
+    if (data.length > PLAN_FILE_MAX || data.length > budget) continue
+    budget -= data.length
+    lines.push(`file ${planField(f.imagePath)} ${planField(data)}`)
+  }
+
+  const script = programScript(programBytes) ?? [
+    `print hello from ${path.posix.basename(record.program.imagePath)}`
+  ]
+  for (const l of script) lines.push(`run ${planField(l)}`)
+  lines.push('end')
+  const plan = Buffer.from(lines.join('\n') + '\n\0', 'utf8')
+  if (plan.length > REGION_SIZE)
+    fatal(`ops-double: the boot plan takes ${plan.length} bytes, more than ${REGION_SIZE}`)
+  return plan
+}
+
+/**
+ * Writes the image: at 0 the stand-in (boot sector + kernel; none for arm64), at 64 KiB the
+ * boot plan, at 128 KiB the record `OPSDOUBLE-IMAGE v1\n{json}\n`, then filler up to
+ * OPS_DOUBLE_IMAGE_SIZE (OPS_DOUBLE_IMAGE_FILL: program | zero | random), at least 1 MiB.
+ */
 function writeImage(imagePath, record, programHost) {
+  const prog = fs.readFileSync(programHost)
+  const head = Buffer.alloc(RECORD_OFFSET)
+  if (record.arch === 'amd64' && STANDIN_BASE64) {
+    const standin = Buffer.from(STANDIN_BASE64, 'base64')
+    standin.copy(head, 0, 0, Math.min(standin.length, REGION_SIZE))
+  }
+  bootPlan(record, prog).copy(head, PLAN_OFFSET)
   const header = Buffer.from(`OPSDOUBLE-IMAGE v1\n${JSON.stringify(record)}\n`, 'utf8')
-  const total = Math.max(parseInt(process.env.OPS_DOUBLE_IMAGE_SIZE || '0', 10) || 0, header.length)
+  const requested = parseInt(process.env.OPS_DOUBLE_IMAGE_SIZE || '0', 10) || 0
+  const total = Math.max(requested, MIN_IMAGE_SIZE, RECORD_OFFSET + header.length)
   const fd = fs.openSync(imagePath, 'w')
   try {
+    fs.writeSync(fd, head)
     fs.writeSync(fd, header)
-    let left = total - header.length
+    let left = total - RECORD_OFFSET - header.length
     if (left <= 0) return
     const CH = 1 << 20
     const mode = process.env.OPS_DOUBLE_IMAGE_FILL || 'program'
@@ -972,7 +1106,6 @@ function writeImage(imagePath, record, programHost) {
     if (mode === 'zero') block = Buffer.alloc(CH)
     else if (mode === 'random') block = crypto.randomBytes(CH)
     else {
-      const prog = fs.readFileSync(programHost)
       block = Buffer.alloc(CH)
       if (prog.length > 0) for (let o = 0; o < CH; o += prog.length) prog.copy(block, o)
     }

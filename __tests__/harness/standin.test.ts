@@ -1,0 +1,641 @@
+/**
+ * The ops double's images boot: real QEMU (TCG) runs the Nanos stand-in (standin/) on images
+ * the double builds, with the command line a Gevulot node uses, and the stand-in behaves as
+ * /work/shared/reference/nanos-boot.md says a real Nanos image does (exit status through
+ * isa-debug-exit only with debug_exit, ACPI power-off otherwise, reboot_on_exit, idle_on_exit,
+ * expected_exit_code, the crash report, the 9p workspace share, the read-only root).
+ *
+ * Without qemu-system-x86_64 the boot tests are skipped, except in CI (CI set), where they fail.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import {
+  cleanupTempDirs,
+  installOpsDouble,
+  makeTempDir,
+  makeWorkspace,
+  programBlock,
+  seedOpsHome,
+  type Workspace,
+  writeFile
+} from './fixtures.js'
+import {
+  DOUBLE_IMAGE_PLAN_OFFSET,
+  DOUBLE_IMAGE_RECORD_OFFSET,
+  readBootPlan,
+  readDoubleImage
+} from './image.js'
+import { STANDIN_MAX_BYTES, standinBlob } from './standin.js'
+
+const QEMU = 'qemu-system-x86_64'
+const haveQemu = spawnSync(QEMU, ['--version']).status === 0
+const bootIt = haveQemu || process.env.CI ? it : it.skip
+if (!haveQemu && !process.env.CI) console.warn(`${QEMU} not found: the boot tests are skipped`)
+
+// ---------------------------------------------------------------------------------------------
+// building images through the double
+// ---------------------------------------------------------------------------------------------
+
+let opsBin = ''
+
+interface ImageSpec {
+  /** NIA-PROGRAM lines; none: the default hello program. */
+  program?: string[]
+  /** The ops config (-c). */
+  config?: Record<string, unknown>
+  arch?: 'amd64' | 'arm64'
+  /** Extra files in the build directory (for Files, Dirs). */
+  files?: Record<string, string>
+}
+
+/** Runs `ops build` (the rendered double) on a new workspace and returns the image path. */
+function buildImage(spec: ImageSpec): string {
+  const ws = makeWorkspace({
+    ...(spec.program ? { program: spec.program } : {}),
+    ...(spec.arch === 'arm64' ? { machine: 'aarch64' as const } : {})
+  })
+  return buildImageIn(ws, spec)
+}
+
+function buildImageIn(ws: Workspace, spec: ImageSpec): string {
+  const arch = spec.arch ?? 'amd64'
+  for (const [rel, data] of Object.entries(spec.files ?? {}))
+    writeFile(path.join(ws.dir, rel), data)
+  const opsParent = makeTempDir('nia-opsparent-')
+  seedOpsHome(opsParent, { arch })
+  const args = ['build', ws.relBinary, '--nanos-version', '0.1.54', '--arch', arch]
+  if (spec.config) {
+    writeFile(path.join(ws.dir, 'ops.json'), JSON.stringify(spec.config))
+    args.push('-c', 'ops.json')
+  }
+  const r = spawnSync(opsBin, args, {
+    cwd: ws.dir,
+    env: { PATH: process.env.PATH, HOME: makeTempDir('nia-home-'), OPS_HOME: opsParent },
+    encoding: 'utf8'
+  })
+  const image = /^Bootable image file:(.*)$/m.exec(r.stdout)?.[1]
+  if (r.status !== 0 || !image) throw new Error(`ops build failed:\n${r.stdout}${r.stderr}`)
+  return image
+}
+
+/** Gevulot's minimal manifest (ops-contract.md §6) plus debug_exit and extra config. */
+function gevulot(extra: Record<string, unknown> = {}, pass: Record<string, unknown> = {}) {
+  return {
+    Mounts: { '%1': '/workspace' },
+    ...extra,
+    ManifestPassthrough: { readonly_rootfs: 'true', debug_exit: 't', ...pass }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// booting with QEMU
+// ---------------------------------------------------------------------------------------------
+
+interface BootOptions {
+  /** The host folder shared as the workspace (default: a new empty temp dir). */
+  workspace?: string
+  mountTag?: string
+  drive?: 'scsi' | 'virtio'
+  debugExitDevice?: boolean
+  noReboot?: boolean
+  /** Kill QEMU after this long (default 20 s). */
+  timeoutMs?: number
+}
+
+interface Boot {
+  /** QEMU's exit status; null when it was killed at the timeout. */
+  status: number | null
+  timedOut: boolean
+  /** The serial console. */
+  console: string
+  stderr: string
+  workspace: string
+  wallMs: number
+  pid: number
+}
+
+/** The QEMU command line of a Gevulot node (nanos-boot.md), TCG, with -no-reboot by default. */
+function qemuArgs(image: string, o: BootOptions, workspace: string): string[] {
+  const drive =
+    (o.drive ?? 'scsi') === 'virtio'
+      ? ['-drive', `file=${image},format=raw,if=virtio,readonly=on`]
+      : [
+          '-drive',
+          `file=${image},format=raw,if=none,id=hd0,readonly=on`,
+          '-device',
+          'virtio-scsi-pci,id=scsi0',
+          '-device',
+          'scsi-hd,drive=hd0,bus=scsi0.0'
+        ]
+  return [
+    ...['-machine', 'q35', '-accel', 'tcg', '-cpu', 'max', '-smp', '1', '-m', '256'],
+    ...['-nodefaults', '-no-user-config', '-display', 'none'],
+    ...(o.noReboot === false ? [] : ['-no-reboot']),
+    ...(o.debugExitDevice === false ? [] : ['-device', 'isa-debug-exit']),
+    ...drive,
+    // QEMU 7.2 takes the fsdev id from mount_tag when there is no id=, and "0" is not a valid id.
+    '-virtfs',
+    `local,path=${workspace},mount_tag=${o.mountTag ?? '0'},security_model=none,multidevs=remap,id=ws0`,
+    ...['-serial', 'stdio']
+  ]
+}
+
+const running = new Set<ChildProcess>()
+
+function boot(image: string, o: BootOptions = {}): Promise<Boot> {
+  const workspace = o.workspace ?? makeTempDir('nia-bootws-')
+  const started = Date.now()
+  const child = spawn(QEMU, qemuArgs(image, o, workspace), { stdio: ['ignore', 'pipe', 'pipe'] })
+  running.add(child)
+  const out: Buffer[] = []
+  const err: Buffer[] = []
+  child.stdout.on('data', (c: Buffer) => out.push(c))
+  child.stderr.on('data', (c: Buffer) => err.push(c))
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, o.timeoutMs ?? 20000)
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', status => {
+      clearTimeout(timer)
+      running.delete(child)
+      resolve({
+        status,
+        timedOut,
+        console: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        workspace,
+        wallMs: Date.now() - started,
+        pid: child.pid as number
+      })
+    })
+  })
+}
+
+/** Runs boots a few at a time (2 cores): each case's promise resolves with its boot. */
+function queue(limit: number) {
+  let active = 0
+  const waiting: (() => void)[] = []
+  return <T>(job: () => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const start = (): void => {
+        active++
+        job()
+          .then(resolve, reject)
+          .finally(() => {
+            active--
+            waiting.shift()?.()
+          })
+      }
+      if (active < limit) start()
+      else waiting.push(start)
+    })
+}
+const limited = queue(3)
+
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return false
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+const KERNEL_LINE = /^\[\d+\.\d{6}\] /
+
+/** The program's own output: console lines without the uptime prefix. */
+function programLines(b: Boot): string[] {
+  return b.console.split('\n').filter(l => l !== '' && !KERNEL_LINE.test(l))
+}
+
+/** Status, console and the program's output of a boot, for failure messages. */
+function describeBoot(b: Boot): string {
+  return `status ${b.status}${b.timedOut ? ' (killed)' : ''}\n--- console ---\n${b.console}\n--- stderr ---\n${b.stderr}`
+}
+
+function expectStatus(b: Boot, status: number | null): void {
+  if (b.status !== status) throw new Error(`expected QEMU status ${status}, got ${describeBoot(b)}`)
+}
+
+// ---------------------------------------------------------------------------------------------
+// the cases: built and booted up front, a few at a time; each test awaits its own
+// ---------------------------------------------------------------------------------------------
+
+const cases = new Map<string, () => Promise<Boot>>()
+const started = new Map<string, Promise<Boot>>()
+function bootCase(name: string, run: () => Promise<Boot>): void {
+  cases.set(name, run)
+}
+function result(name: string): Promise<Boot> {
+  let p = started.get(name)
+  if (!p) {
+    const run = cases.get(name)
+    if (!run) throw new Error(`no boot case ${name}`)
+    p = limited(run)
+    started.set(name, p)
+  }
+  return p
+}
+
+const hostWorkspace = (files: Record<string, string> = {}): string => {
+  const dir = makeTempDir('nia-hostws-')
+  for (const [rel, data] of Object.entries(files)) writeFile(path.join(dir, rel), data)
+  return dir
+}
+
+function defineCases(): void {
+  bootCase('hello', () => boot(buildImage({ config: gevulot() })))
+  bootCase('hello without debug_exit', () =>
+    boot(buildImage({ config: { Mounts: { '%1': '/workspace' } } }))
+  )
+  bootCase('exit 3', () => boot(buildImage({ program: ['exit 3'], config: gevulot() })))
+  bootCase('exit 3 without debug_exit', () =>
+    boot(buildImage({ program: ['print bye', 'exit 3'], config: { Mounts: {} } }))
+  )
+  bootCase('crash', () =>
+    boot(buildImage({ program: ['print before', 'crash', 'print after'], config: gevulot() }))
+  )
+  bootCase('crash without debug_exit', () =>
+    boot(buildImage({ program: ['crash'], config: { Mounts: {} } }))
+  )
+  bootCase('hang', () =>
+    boot(buildImage({ program: ['print hanging', 'hang'], config: gevulot() }), {
+      timeoutMs: 3000
+    })
+  )
+  bootCase('expected_exit_code', () =>
+    boot(buildImage({ program: ['exit 3'], config: gevulot({}, { expected_exit_code: '3' }) }))
+  )
+  bootCase('expected_exit_code list, no match', () =>
+    boot(
+      buildImage({
+        program: ['exit 5'],
+        config: gevulot({}, { expected_exit_code: ['3', '4'] })
+      })
+    )
+  )
+  bootCase('expected_exit_code list, match', () =>
+    boot(
+      buildImage({
+        program: ['exit 4'],
+        config: gevulot({}, { expected_exit_code: ['3', '4'] })
+      })
+    )
+  )
+  bootCase('RebootOnExit', () =>
+    boot(buildImage({ program: ['exit 3'], config: gevulot({ RebootOnExit: true }) }))
+  )
+  bootCase('RebootOnExit, exit 0', () =>
+    boot(buildImage({ program: ['exit 0'], config: gevulot({ RebootOnExit: true }) }))
+  )
+  bootCase('RebootOnExit without -no-reboot', () =>
+    boot(
+      buildImage({ program: ['print boot', 'exit 3'], config: gevulot({ RebootOnExit: true }) }),
+      {
+        noReboot: false,
+        timeoutMs: 3000
+      }
+    )
+  )
+  bootCase('idle_on_exit', () =>
+    boot(buildImage({ program: ['print idle'], config: gevulot({}, { idle_on_exit: 't' }) }), {
+      timeoutMs: 3000
+    })
+  )
+  bootCase('idle_on_exit, exit 3', () =>
+    boot(buildImage({ program: ['exit 3'], config: gevulot({}, { idle_on_exit: 't' }) }))
+  )
+  bootCase('no isa-debug-exit device', () =>
+    boot(buildImage({ program: ['exit 3'], config: gevulot() }), { debugExitDevice: false })
+  )
+  bootCase('env and args', () =>
+    boot(
+      buildImage({
+        program: [
+          'print-args',
+          'print-env GREETING',
+          'print-env MULTI',
+          'print-env IMAGE_NAME',
+          'print-env NOPE',
+          'if-env GREETING print greeting is set',
+          'if-env MODE=fast print mode is fast',
+          'if-env MODE=slow print mode is slow',
+          'unless-env NOPE print NOPE is unset',
+          'exit-env CODE'
+        ],
+        config: gevulot({
+          Args: ['one', 'two words'],
+          Env: { GREETING: 'hello world', MULTI: 'a%b', MODE: 'fast', CODE: '6' }
+        })
+      })
+    )
+  )
+  bootCase('workspace', () =>
+    boot(
+      buildImage({
+        program: [
+          'read /workspace/in.txt',
+          'write /workspace/out.txt written by the guest',
+          'write /workspace/sub/deep.txt one level down',
+          'read /workspace/out.txt'
+        ],
+        config: gevulot()
+      }),
+      { workspace: hostWorkspace({ 'in.txt': 'placed by the host\n', 'sub/keep': '' }) }
+    )
+  )
+  bootCase('workspace, missing subfolder', () =>
+    boot(
+      buildImage({
+        program: ['write /workspace/nodir/x text', 'print unreachable'],
+        config: gevulot()
+      })
+    )
+  )
+  bootCase('mount_tag=1', () =>
+    boot(
+      buildImage({
+        program: ['write /workspace/out.txt text', 'print unreachable'],
+        config: gevulot()
+      }),
+      { mountTag: '1' }
+    )
+  )
+  bootCase('readonly_rootfs', () =>
+    boot(buildImage({ program: ['write /etc/x text', 'print unreachable'], config: gevulot() }))
+  )
+  bootCase('writable root', () =>
+    boot(
+      buildImage({
+        program: ['write /etc/x on the root', 'read /etc/x', 'read /data/small.txt'],
+        files: { 'data/small.txt': 'small file from Files\n' },
+        config: {
+          Mounts: { '%1': '/workspace' },
+          Files: ['data/small.txt'],
+          ManifestPassthrough: { debug_exit: 't' }
+        }
+      })
+    )
+  )
+  bootCase('virtio-blk', () => boot(buildImage({ config: gevulot() }), { drive: 'virtio' }))
+  bootCase('gcc-built program', () => {
+    const ws = makeWorkspace()
+    writeFile(
+      path.join(ws.dir, 'prog.c'),
+      '#include <stdio.h>\n' +
+        '__attribute__((used)) static const char nia[] =\n' +
+        '    "NIA-PROGRAM v1\\nprint from a C string constant\\nexit 4\\nNIA-PROGRAM-END\\n";\n' +
+        'int main(void) { puts("hello"); return 4; }\n'
+    )
+    const cc = spawnSync('gcc', ['-O2', '-o', ws.binary, path.join(ws.dir, 'prog.c')], {
+      encoding: 'utf8'
+    })
+    if (cc.status !== 0) throw new Error(`gcc failed: ${cc.stderr}`)
+    return boot(buildImageIn(ws, { config: gevulot() }))
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// tests
+// ---------------------------------------------------------------------------------------------
+
+beforeAll(() => {
+  opsBin = installOpsDouble(makeTempDir('nia-opsbin-'), '0.1.46')
+  defineCases()
+  // Start every boot now (a few at a time) so they overlap with one another.
+  if (haveQemu) for (const name of cases.keys()) void result(name)
+})
+
+afterAll(async () => {
+  for (const c of running) c.kill('SIGKILL')
+  await Promise.allSettled([...started.values()])
+  cleanupTempDirs()
+})
+
+describe('the stand-in and the image layout', () => {
+  it('builds a boot sector plus kernel that fits in 64 KiB', () => {
+    const blob = standinBlob()
+    expect(blob.length).toBeGreaterThan(512)
+    expect(blob.length).toBeLessThanOrEqual(STANDIN_MAX_BYTES)
+    expect(blob.readUInt16LE(510)).toBe(0xaa55)
+    expect(standinBlob()).toBe(blob) // cached
+  })
+
+  it('writes the stand-in at 0, the plan at 64 KiB and the record at 128 KiB', () => {
+    const img = buildImage({
+      program: ['print 100% sure', 'exit 2'],
+      config: gevulot(
+        { Env: { SPACED: 'a b\nc' }, Args: ['x y'] },
+        { expected_exit_code: ['2', '9'] }
+      )
+    })
+    const bytes = fs.readFileSync(img)
+    expect(bytes.subarray(0, standinBlob().length).equals(standinBlob())).toBe(true)
+    expect(bytes.length).toBeGreaterThanOrEqual(1024 * 1024)
+    expect(
+      bytes.subarray(DOUBLE_IMAGE_RECORD_OFFSET, DOUBLE_IMAGE_RECORD_OFFSET + 19).toString()
+    ).toBe('OPSDOUBLE-IMAGE v1\n')
+    expect(bytes[DOUBLE_IMAGE_RECORD_OFFSET - 1]).toBe(0)
+    const plan = readBootPlan(img).split('\n')
+    expect(plan[0]).toBe('NIA-PLAN v1')
+    expect(plan).toEqual(
+      expect.arrayContaining([
+        'arch amd64',
+        'program /target/release/my_prover',
+        'arg target/release/my_prover',
+        'arg x%20y',
+        'env SPACED a%20b%0Ac',
+        'env OPS_VERSION 0.1.46',
+        'mount %250 /workspace',
+        'flag debug_exit',
+        'flag readonly_rootfs',
+        'expected_exit_code 2',
+        'expected_exit_code 9',
+        'dir /workspace',
+        'dir /etc',
+        'run print%20100%25%20sure',
+        'run exit%202',
+        'end'
+      ])
+    )
+    expect(plan).not.toContain('flag reboot_on_exit')
+    const { record } = readDoubleImage(img)
+    expect(record.mounts.image).toEqual({ '%0': '/workspace' })
+  })
+
+  it('reads the program block anywhere in the binary; none gives the hello program', () => {
+    const hello = readBootPlan(buildImage({}))
+    expect(hello).toContain('\nrun print%20hello%20from%20my_prover\n')
+    const ws = makeWorkspace()
+    const bin = Buffer.concat([
+      fs.readFileSync(ws.binary),
+      Buffer.from('padding'),
+      programBlock(['print from a string constant'])
+    ])
+    fs.writeFileSync(ws.binary, bin)
+    const opsParent = makeTempDir('nia-opsparent-')
+    seedOpsHome(opsParent)
+    const r = spawnSync(opsBin, ['build', ws.relBinary], {
+      cwd: ws.dir,
+      env: { PATH: process.env.PATH, HOME: ws.dir, OPS_HOME: opsParent },
+      encoding: 'utf8'
+    })
+    const img = /^Bootable image file:(.*)$/m.exec(r.stdout)?.[1] as string
+    expect(readBootPlan(img)).toContain('\nrun print%20from%20a%20string%20constant\nend\n')
+  })
+
+  it('RebootOnExit and Debugflags become plan flags, like ops adds them to the root tuple', () => {
+    const plan = readBootPlan(
+      buildImage({ config: { RebootOnExit: true, Debugflags: ['idle_on_exit'] } })
+    )
+    expect(plan).toContain('\nflag reboot_on_exit\n')
+    expect(plan).toContain('\nflag idle_on_exit\n')
+    expect(plan).not.toContain('flag debug_exit')
+  })
+
+  it('keeps the layout for arm64 images, without boot code', () => {
+    const img = buildImage({ arch: 'arm64', config: gevulot() })
+    const bytes = fs.readFileSync(img)
+    expect(bytes.subarray(0, DOUBLE_IMAGE_PLAN_OFFSET).every(b => b === 0)).toBe(true)
+    expect(readBootPlan(img)).toContain('arch arm64')
+    expect(readDoubleImage(img).record.arch).toBe('arm64')
+  })
+})
+
+describe('booting the double images under QEMU (TCG)', () => {
+  bootIt('prints hello and, with debug_exit, reports exit 0 as status 1', async () => {
+    const b = await result('hello')
+    expectStatus(b, 1)
+    expect(programLines(b)).toEqual(['hello from my_prover'])
+    expect(b.console).toMatch(/^\[\d+\.\d{6}\] NET: no network interface found$/m)
+    expect(b.console).toContain('storage_shutdown error: 1') // the drive is read-only
+    expect(b.console).not.toContain('\r')
+    expect(b.wallMs).toBeLessThan(10000)
+  })
+
+  bootIt('without debug_exit powers off through ACPI: status 0 whatever the code', async () => {
+    const hello = await result('hello without debug_exit')
+    expectStatus(hello, 0)
+    expect(hello.timedOut).toBe(false)
+    expect(programLines(hello)).toEqual(['hello from my_prover'])
+    const three = await result('exit 3 without debug_exit')
+    expectStatus(three, 0)
+    expect(programLines(three)).toEqual(['bye'])
+    expectStatus(await result('crash without debug_exit'), 0)
+  })
+
+  bootIt('exit 3 gives status 7 with debug_exit', async () => {
+    expectStatus(await result('exit 3'), 7)
+  })
+
+  bootIt('a crash is a fatal SIGSEGV: status 23 and the crash report', async () => {
+    const b = await result('crash')
+    expectStatus(b, 23)
+    expect(programLines(b)[0]).toBe('before')
+    expect(b.console).not.toContain('after')
+    expect(b.console).toMatch(/^\[\d+\.\d{6}\] signal 11 received by tid \d+/m)
+    expect(b.console).toContain('(Page fault)')
+    expect(b.console).toMatch(/^ {3}eip: [0-9a-f]{16}$/m)
+    expect(b.console).toContain('\nframe trace:\n')
+    const tail = b.console.slice(b.console.indexOf('frame trace:'))
+    expect(tail).toMatch(
+      /\] core dump\n\[\d+\.\d{6}\] storage_shutdown error: no core generated: limit 0\n$/
+    )
+  })
+
+  bootIt('a hang keeps QEMU running until it is killed, and nothing is left', async () => {
+    const b = await result('hang')
+    expect(b.timedOut).toBe(true)
+    expect(b.status).toBeNull()
+    expect(programLines(b)).toEqual(['hanging'])
+    expect(isGone(b.pid)).toBe(true)
+  })
+
+  bootIt('expected_exit_code turns a matching code (one or any of a list) into 0', async () => {
+    expectStatus(await result('expected_exit_code'), 1)
+    expectStatus(await result('expected_exit_code list, match'), 1)
+    expectStatus(await result('expected_exit_code list, no match'), 11)
+  })
+
+  bootIt('RebootOnExit resets on a non-zero code: -no-reboot makes QEMU exit 0', async () => {
+    expectStatus(await result('RebootOnExit'), 0)
+    expectStatus(await result('RebootOnExit, exit 0'), 1)
+    const loop = await result('RebootOnExit without -no-reboot')
+    expect(loop.timedOut).toBe(true)
+    expect(programLines(loop).filter(l => l === 'boot').length).toBeGreaterThanOrEqual(2)
+  })
+
+  bootIt('idle_on_exit halts after exit 0 but not after exit 3', async () => {
+    const idle = await result('idle_on_exit')
+    expect(idle.timedOut).toBe(true)
+    expect(programLines(idle)).toEqual(['idle'])
+    expectStatus(await result('idle_on_exit, exit 3'), 7)
+  })
+
+  bootIt('without the isa-debug-exit device, debug_exit falls back to a reset', async () => {
+    expectStatus(await result('no isa-debug-exit device'), 0)
+  })
+
+  bootIt('passes the environment (ops-added variables too) and the arguments', async () => {
+    const b = await result('env and args')
+    expectStatus(b, 13) // exit-env CODE=6
+    expect(programLines(b)).toEqual([
+      'argv: target/release/my_prover one two words',
+      'GREETING=hello world',
+      'MULTI=a%b',
+      'IMAGE_NAME=my_prover',
+      'NOPE is not set',
+      'greeting is set',
+      'mode is fast',
+      'NOPE is unset'
+    ])
+  })
+
+  bootIt('writes to and reads from the host folder shared as mount_tag=0', async () => {
+    const b = await result('workspace')
+    expectStatus(b, 1)
+    expect(programLines(b)).toEqual(['placed by the host', 'written by the guest'])
+    expect(fs.readFileSync(path.join(b.workspace, 'out.txt'), 'utf8')).toBe(
+      'written by the guest\n'
+    )
+    expect(fs.readFileSync(path.join(b.workspace, 'sub/deep.txt'), 'utf8')).toBe('one level down\n')
+    const missing = await result('workspace, missing subfolder')
+    expectStatus(missing, 3)
+    expect(programLines(missing)).toEqual(['/workspace/nodir/x: No such file or directory'])
+  })
+
+  bootIt('with mount_tag=1 the volume %0 is not attached: the write fails', async () => {
+    const b = await result('mount_tag=1')
+    expectStatus(b, 3)
+    expect(programLines(b)).toEqual(['/workspace/out.txt: Read-only file system'])
+    expect(fs.readdirSync(b.workspace)).toEqual([])
+  })
+
+  bootIt(
+    'readonly_rootfs: a write to /etc fails with EROFS; a writable root takes it',
+    async () => {
+      const ro = await result('readonly_rootfs')
+      expectStatus(ro, 3)
+      expect(programLines(ro)).toEqual(['/etc/x: Read-only file system'])
+      const rw = await result('writable root')
+      expectStatus(rw, 1)
+      expect(programLines(rw)).toEqual(['on the root', 'small file from Files'])
+    }
+  )
+
+  bootIt('takes the behaviour from a string constant of a real gcc-built program', async () => {
+    const b = await result('gcc-built program')
+    expectStatus(b, 9)
+    expect(programLines(b)).toEqual(['from a C string constant'])
+  })
+
+  bootIt('boots from a virtio-blk drive too', async () => {
+    const b = await result('virtio-blk')
+    expectStatus(b, 1)
+    expect(programLines(b)).toEqual(['hello from my_prover'])
+  })
+})
