@@ -30,13 +30,16 @@ import {
   type Mirror,
   NANOS_LATEST_PATH,
   nanosReleasePath,
+  OPS_CONFIG_SCHEMA_PATH,
   OPS_DOUBLE_PATH,
   OPS_DOUBLE_PLACEHOLDER,
+  OPS_SCHEMA_PLACEHOLDER,
   opsBinaryPath,
   opsLatestPath,
   opsMd5Path,
   parseTar,
   parseTarGz,
+  renderOpsDouble,
   sha256,
   startMirror
 } from './mirror.js'
@@ -841,7 +844,49 @@ describe('ops double: build', () => {
     [
       { RebootOnExit: 'true' },
       'json: cannot unmarshal string into Go struct field Config.RebootOnExit of type bool'
-    ]
+    ],
+    // nested structs are decoded as strictly (types.RunConfig, types.ProviderConfig, ...)
+    [{ RunConfig: { Foo: 1 } }, 'json: unknown field "Foo"'],
+    [{ RunConfig: { VirtfsShares: {} } }, 'json: unknown field "VirtfsShares"'], // json:"-"
+    [{ CloudConfig: { Tags: [{ Colour: 'x' }] } }, 'json: unknown field "Colour"'],
+    [
+      { RunConfig: { CPUs: '2' } },
+      'json: cannot unmarshal string into Go struct field RunConfig.RunConfig.CPUs of type int'
+    ],
+    [
+      { RunConfig: { CPUs: 1.5 } },
+      'json: cannot unmarshal number 1.5 into Go struct field RunConfig.RunConfig.CPUs of type int'
+    ],
+    [
+      { RunConfig: { Memory: 2048 } },
+      'json: cannot unmarshal number into Go struct field RunConfig.RunConfig.Memory of type string'
+    ],
+    [
+      { RunConfig: 'x' },
+      'json: cannot unmarshal string into Go struct field Config.RunConfig of type types.RunConfig'
+    ],
+    [
+      { CloudConfig: { Tags: [{ key: 1 }] } },
+      'json: cannot unmarshal number into Go struct field Tag.CloudConfig.Tags.key of type string'
+    ],
+    [
+      { CloudConfig: { RootVolume: { size: '8' } } },
+      'json: cannot unmarshal string into Go struct field CloudVolume.CloudConfig.RootVolume.size of type int64'
+    ],
+    [
+      { Program: 1 },
+      'json: cannot unmarshal number into Go struct field Config.Program of type string'
+    ],
+    [
+      { TargetConfig: { Zone: true } },
+      'json: cannot unmarshal bool into Go struct field Config.TargetConfig of type string'
+    ],
+    [
+      { Force: 'yes' },
+      'json: cannot unmarshal string into Go struct field Config.Force of type bool'
+    ],
+    [{ NameServer: '8.8.8.8' }, 'json: unknown field "NameServer"'], // only NameServers now
+    [{ Runtime: 'x', Env: { A: 1 } }, 'json: unknown field "Runtime"'] // the first error wins
   ])('an unparseable config (%j) exits 0 with no image', async (config, message) => {
     const c = setup()
     const cfg = writeJson(path.join(c.ws, 'm.json'), config)
@@ -854,6 +899,73 @@ describe('ops double: build', () => {
     expect(r.stderr).toContain('Usage:')
     expect(imageLine(r.stdout)).toBeUndefined()
     expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('decodes nested structs with the Go field types of ops-config-schema.json', async () => {
+    const c = setup()
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      runconfig: { cpus: 2, imagename: 'nested', ThreadsPerCore: -1, Nics: [{ IPAddress: 'a' }] },
+      cloudconfig: { Tags: [{ KEY: 'k', value: 'v', Attribute: { image_label: true } }] },
+      // encoding/json folds keys like Go's unicode.ToUpper(ToLower(r)): long s matches s
+      'Arg\u017f': ['--flag'],
+      Home: '',
+      TargetConfig: { Zone: 'z' }
+    })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.name).toBe('nested')
+    expect(record.manifest).toEqual(
+      expect.objectContaining({
+        RunConfig: { CPUs: 2, ImageName: 'nested', ThreadsPerCore: -1, Nics: [{ IPAddress: 'a' }] },
+        CloudConfig: { Tags: [{ Key: 'k', Value: 'v', Attribute: { ImageLabel: true } }] },
+        Args: ['--flag'],
+        Home: '',
+        TargetConfig: { Zone: 'z' }
+      })
+    )
+    expect(record.args).toEqual(['target/release/my_prover', '--flag'])
+  })
+
+  it('ignores unknown keys, nested ones included, in the pre-loaded defaults (json.Unmarshal)', async () => {
+    const c = setup()
+    const defaults = writeJson(path.join(c.opsParent, 'defaults.json'), {
+      RunConfig: { Nope: 1, Memory: '1G' },
+      Env: { D: '1' }
+    })
+    const r = await runOps(['build', 'target/release/my_prover'], {
+      cwd: c.ws,
+      env: { ...c.env, OPS_DEFAULT_CONFIG: defaults }
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.manifest.RunConfig).toEqual({ Memory: '1G' })
+    expect(record.env.D).toBe('1')
+  })
+
+  it('decodes with the schema file the mirror embeds, which comes from nanovms/ops', () => {
+    const schema = JSON.parse(fs.readFileSync(OPS_CONFIG_SCHEMA_PATH, 'utf8')) as {
+      source: { repository: string; files: string[] }
+      structs: Record<string, { fields: { go: string; json: string; type: string }[] }>
+    }
+    expect(schema.source.repository).toBe('https://github.com/nanovms/ops')
+    expect(schema.source.files).toEqual(['types/config.go'])
+    const rendered = renderOpsDouble('0.1.46').toString('utf8')
+    expect(rendered).not.toContain(OPS_SCHEMA_PLACEHOLDER)
+    expect(rendered).toContain(JSON.stringify(schema))
+    // every Go type named in a field is a scalar, a container or another struct of the file
+    const structTypes = new Set(Object.keys(schema.structs).map(n => `types.${n}`))
+    for (const { fields } of Object.values(schema.structs)) {
+      for (const f of fields) {
+        const base = f.type.replace(/^(\[\]|\*|map\[string\])+/, '')
+        expect(
+          ['string', 'bool', 'int', 'int64', 'interface {}'].includes(base) || structTypes.has(base)
+        ).toBe(true)
+      }
+    }
   })
 
   it('reports JSON syntax errors the same way (exit 0, no image)', async () => {

@@ -325,130 +325,163 @@ function toPlain(node) {
 
 const goKind = node => (node.t === 'null' ? 'null' : node.t)
 
-/** Go types of the top-level fields of types.Config that ops knows. */
-const CONFIG_FIELDS = {
-  Args: '[]string',
-  Dirs: '[]string',
-  Files: '[]string',
-  MapDirs: 'map[string]string',
-  Env: 'map[string]string',
-  Program: 'string',
-  ProgramPath: 'string',
-  Mounts: 'map[string]string',
-  ManifestPassthrough: 'map[string]interface {}',
-  Klibs: '[]string',
-  KlibDir: 'string',
-  BaseVolumeSz: 'string',
-  RebootOnExit: 'bool',
-  Debugflags: '[]string',
-  NoTrace: '[]string',
-  NameServers: '[]string',
-  Boot: 'string',
-  Kernel: 'string',
-  UefiBoot: 'string',
-  Uefi: 'bool',
-  TargetRoot: 'string',
-  DisableArgsCopy: 'bool',
-  NanosVersion: 'string',
-  NightlyBuild: 'bool',
-  RunConfig: 'types.RunConfig',
-  CloudConfig: 'types.ProviderConfig',
-  TargetConfig: 'map[string]string',
-  Version: 'string',
-  Language: 'string',
-  Description: 'string',
-  BuildDir: 'string',
-  Force: 'bool',
-  LocalFilesParentDirectory: 'string',
-  VolumesDir: 'string'
+// The Go types of ops's configuration come from ops-config-schema.json, transcribed from
+// nanovms/ops types/config.go (see its "source"). The mirror embeds the file at the placeholder
+// below when it renders the double; the raw script reads it from beside itself.
+const EMBEDDED_SCHEMA = /* __OPS_CONFIG_SCHEMA__ */ null
+
+let schemaCache = null
+function opsSchema() {
+  if (schemaCache) return schemaCache
+  let schema = EMBEDDED_SCHEMA
+  if (!schema) {
+    const file = path.join(path.dirname(path.resolve(process.argv[1])), 'ops-config-schema.json')
+    schema = JSON.parse(fs.readFileSync(file, 'utf8'))
+  }
+  const structs = {}
+  for (const [name, s] of Object.entries(schema.structs)) {
+    const fields = s.fields.filter(f => f.json !== '-') // json:"-": never decoded
+    structs[s.goType] = {
+      name,
+      exact: new Map(fields.map(f => [f.json, f])),
+      folded: new Map(fields.map(f => [foldName(f.json), f]))
+    }
+  }
+  schemaCache = { root: schema.structs[schema.root].goType, structs }
+  return schemaCache
 }
 
-function canonicalField(key) {
-  if (Object.prototype.hasOwnProperty.call(CONFIG_FIELDS, key)) return key
-  const lower = key.toLowerCase()
-  for (const f of Object.keys(CONFIG_FIELDS)) if (f.toLowerCase() === lower) return f
-  return null
+/** encoding/json's foldName: ASCII upper-cased, other runes ToUpper(ToLower(r)). */
+function foldName(s) {
+  let out = ''
+  for (const ch of s) {
+    if (ch.charCodeAt(0) < 0x80) out += ch.toUpperCase()
+    else {
+      const up = ch.toLowerCase().toUpperCase()
+      out += [...up].length === 1 ? up : ch // only simple (one-rune) case mappings, like Go
+    }
+  }
+  return out
+}
+
+const INT_RANGE = {
+  int: [-(2n ** 63n), 2n ** 63n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n]
 }
 
 /**
- * Decodes a parsed config node INTO cfg (mutating it) like Go: maps merged key-wise, structs
- * field-wise, slices and scalars replaced, null clears maps/slices and leaves scalars alone.
- * Returns the first error (Go saves the first and goes on), or null.
+ * Decodes a parsed config node INTO cfg (mutating it) the way Go's encoding/json decodes into a
+ * types.Config: struct fields matched exactly or case-insensitively, nested structs included;
+ * maps merged key-wise, structs field-wise, slices and scalars replaced; null clears maps, slices
+ * and pointers and leaves everything else alone; unknown keys are errors only when
+ * disallowUnknown (a json.Decoder with DisallowUnknownFields). Only keys present in the input
+ * appear in cfg. Returns the first error (Go saves the first and goes on), or null.
  */
 function decodeConfig(node, cfg, disallowUnknown) {
+  const schema = opsSchema()
   let first = null
   const save = msg => {
     if (!first) first = new JsonError(msg)
   }
-  const typeErr = (n, field, type) =>
-    save(`json: cannot unmarshal ${goKind(n)} into Go struct field Config.${field} of type ${type}`)
+  // UnmarshalTypeError: Struct is the innermost struct being decoded, Field the JSON names of
+  // the fields from the root (map keys and slice indexes are not part of it).
+  const typeErr = (value, type, ctx) =>
+    save(
+      ctx
+        ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.stack.join('.')} of type ${type}`
+        : `json: cannot unmarshal ${value} into Go value of type ${type}`
+    )
+
+  /** Decodes n into a value of Go type `type`; `old` is the current value; returns the new one. */
+  function decode(n, type, old, ctx) {
+    if (type === 'interface {}') return toPlain(n)
+    if (type.startsWith('*')) {
+      if (n.t === 'null') return undefined
+      return decode(n, type.slice(1), old, ctx)
+    }
+    if (type.startsWith('[]')) {
+      if (n.t === 'null') return undefined
+      if (n.t !== 'array') {
+        typeErr(goKind(n), type, ctx)
+        return old
+      }
+      const elem = type.slice(2)
+      return n.items.map(it => {
+        const v = decode(it, elem, undefined, ctx)
+        return v === undefined ? zero(elem) : v
+      })
+    }
+    if (type.startsWith('map[string]')) {
+      if (n.t === 'null') return undefined
+      if (n.t !== 'object') {
+        typeErr(goKind(n), type, ctx)
+        return old
+      }
+      const elem = type.slice('map[string]'.length)
+      const m = old && typeof old === 'object' ? old : {}
+      for (const [k, it] of n.pairs) {
+        const v = decode(it, elem, undefined, ctx)
+        m[k] = v === undefined ? zero(elem) : v
+      }
+      return m
+    }
+    if (schema.structs[type]) {
+      if (n.t === 'null') return old
+      if (n.t !== 'object') {
+        typeErr(goKind(n), type, ctx)
+        return old
+      }
+      const s = schema.structs[type]
+      const o = old && typeof old === 'object' ? old : {}
+      for (const [key, it] of n.pairs) {
+        const f = s.exact.get(key) ?? s.folded.get(foldName(key))
+        if (!f) {
+          if (disallowUnknown) save(`json: unknown field ${JSON.stringify(key)}`)
+          continue
+        }
+        const inner = { struct: s.name, stack: [...(ctx ? ctx.stack : []), f.json] }
+        const v = decode(it, f.type, o[f.go], inner)
+        if (v === undefined) delete o[f.go]
+        else o[f.go] = v
+      }
+      return o
+    }
+    // scalars
+    if (n.t === 'null') return old
+    if (type === 'string') {
+      if (n.t === 'string') return n.v
+    } else if (type === 'bool') {
+      if (n.t === 'bool') return n.v
+    } else if (INT_RANGE[type]) {
+      if (n.t === 'number') {
+        const [lo, hi] = INT_RANGE[type]
+        if (/^-?\d+$/.test(n.raw) && BigInt(n.raw) >= lo && BigInt(n.raw) <= hi)
+          return Number(n.raw)
+        typeErr(`number ${n.raw}`, type, ctx)
+        return old
+      }
+    } else {
+      throw new Error(`ops-config-schema.json: unsupported Go type ${type}`)
+    }
+    typeErr(goKind(n), type, ctx)
+    return old
+  }
+
+  function zero(type) {
+    if (type === 'string') return ''
+    if (type === 'bool') return false
+    if (INT_RANGE[type]) return 0
+    if (schema.structs[type]) return {}
+    return null
+  }
 
   if (node.t === 'null') return null
   if (node.t !== 'object') {
     return new JsonError(
-      `json: cannot unmarshal ${goKind(node)} into Go value of type types.Config`
+      `json: cannot unmarshal ${goKind(node)} into Go value of type ${schema.root}`
     )
   }
-  for (const [key, v] of node.pairs) {
-    const f = canonicalField(key)
-    if (!f) {
-      if (disallowUnknown) save(`json: unknown field ${JSON.stringify(key)}`)
-      continue
-    }
-    const type = CONFIG_FIELDS[f]
-    switch (type) {
-      case 'string':
-        if (v.t === 'string') cfg[f] = v.v
-        else if (v.t !== 'null') typeErr(v, f, type)
-        break
-      case 'bool':
-        if (v.t === 'bool') cfg[f] = v.v
-        else if (v.t !== 'null') typeErr(v, f, type)
-        break
-      case '[]string':
-        if (v.t === 'null') delete cfg[f]
-        else if (v.t !== 'array') typeErr(v, f, type)
-        else {
-          cfg[f] = v.items.map(it => {
-            if (it.t === 'string') return it.v
-            if (it.t !== 'null') typeErr(it, f, 'string')
-            return ''
-          })
-        }
-        break
-      case 'map[string]string':
-        if (v.t === 'null') delete cfg[f]
-        else if (v.t !== 'object') typeErr(v, f, type)
-        else {
-          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
-          for (const [k, it] of v.pairs) {
-            if (it.t === 'string') m[k] = it.v
-            else if (it.t === 'null') m[k] = ''
-            else typeErr(it, f, 'string')
-          }
-          cfg[f] = m
-        }
-        break
-      case 'map[string]interface {}':
-        if (v.t === 'null') delete cfg[f]
-        else if (v.t !== 'object') typeErr(v, f, type)
-        else {
-          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
-          for (const [k, it] of v.pairs) m[k] = toPlain(it)
-          cfg[f] = m
-        }
-        break
-      default:
-        // struct types (RunConfig, CloudConfig): merged field-wise; inner fields not checked
-        if (v.t === 'null') break
-        if (v.t !== 'object') typeErr(v, f, type)
-        else {
-          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
-          for (const [k, it] of v.pairs) m[k] = toPlain(it)
-          cfg[f] = m
-        }
-    }
-  }
+  decode(node, schema.root, cfg, null)
   return first
 }
 
