@@ -129,6 +129,26 @@ function runOps(
   })
 }
 
+/**
+ * A loopback proxy that refuses at once, as the action sets for ops: through it, the double's
+ * latest.txt lookup fails fast ("version lookup failed, using local."). setup() puts it in every
+ * test's environment; a test that wants no proxy sets HTTPS_PROXY to undefined.
+ */
+let refusingProxy = ''
+let refusingServer: net.Server | undefined
+
+beforeAll(async () => {
+  refusingServer = net.createServer(socket => socket.destroy())
+  await new Promise<void>(resolve => refusingServer?.listen(0, '127.0.0.1', resolve))
+  refusingProxy = `http://127.0.0.1:${(refusingServer.address() as net.AddressInfo).port}`
+})
+
+afterAll(async () => {
+  await new Promise<void>(resolve =>
+    refusingServer ? refusingServer.close(() => resolve()) : resolve()
+  )
+})
+
 interface Ctx {
   ws: string
   opsParent: string
@@ -151,7 +171,55 @@ function setup(seed: Parameters<typeof seedOpsHome>[1] | null = {}): Ctx {
     opsHome,
     home,
     userHome,
-    env: { HOME: home, OPS_HOME: opsParent, OPS_DOUBLE_USER_HOME: userHome }
+    env: {
+      HOME: home,
+      OPS_HOME: opsParent,
+      OPS_DOUBLE_USER_HOME: userHome,
+      HTTPS_PROXY: refusingProxy,
+      HTTP_PROXY: refusingProxy
+    }
+  }
+}
+
+interface LookupRun {
+  /** Still running 700 ms after its log line: killed (a lookup that never returns). */
+  hung: boolean
+  stdout: string
+  /** The invocation's OPS_DOUBLE_LOG line. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  line: any
+}
+
+/** Runs the double until it exits or, having logged its lookup, is still running 700 ms later. */
+async function lookupRun(
+  c: Ctx,
+  args: string[],
+  extra: Record<string, string | undefined> = {}
+): Promise<LookupRun> {
+  const log = path.join(makeTempDir('nia-lookup-'), 'ops.log')
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' }
+  for (const [k, v] of Object.entries({ ...c.env, OPS_DOUBLE_LOG: log, ...extra }))
+    if (v !== undefined) env[k] = v
+  const child = spawn(opsBin, args, { cwd: c.ws, env })
+  const out: Buffer[] = []
+  child.stdout.on('data', (d: Buffer) => out.push(d))
+  let exited = false
+  const closed = new Promise<void>(resolve =>
+    child.on('close', () => {
+      exited = true
+      resolve()
+    })
+  )
+  const logged = (): boolean => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('\n')
+  while (!exited && !logged()) await new Promise(r => setTimeout(r, 20))
+  if (!exited) await Promise.race([closed, new Promise(r => setTimeout(r, 700))])
+  const hung = !exited
+  child.kill('SIGKILL')
+  await closed
+  return {
+    hung,
+    stdout: Buffer.concat(out).toString('utf8'),
+    line: JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n')[0])
   }
 }
 
@@ -506,7 +574,7 @@ describe('ops double: environment and home', () => {
     expect(imageLine(r.stdout)).toBe(path.join(c.home, '.ops', 'images', 'my_prover'))
   })
 
-  it('is offline unless OPS_DOUBLE_LATEST_URL is set, and then reads it', async () => {
+  it('reads OPS_DOUBLE_LATEST_URL from a loopback mirror directly, past the proxy, like Go', async () => {
     const c = setup()
     const off = await runOps(['version'], { cwd: c.ws, env: c.env })
     expect(off.stdout).toContain('\x1b[1;33mversion lookup failed, using local.')
@@ -525,40 +593,97 @@ describe('ops double: environment and home', () => {
     }
   })
 
-  it('waits forever on a lookup the network swallows, and fails fast through a refusing proxy, like Go', async () => {
+  it('looks up the real latest.txt on every command; with no proxy it hangs, logged at once', async () => {
     const c = setup()
-    const env = {
-      ...c.env,
-      OPS_DOUBLE_LATEST_URL: 'https://storage.invalid/nanos/release/latest.txt'
+    for (const args of [['version'], ['build', 'target/release/my_prover'], ['update']]) {
+      const r = await lookupRun(c, args, { HTTPS_PROXY: undefined, HTTP_PROXY: undefined })
+      // still running well after it logged the direct connection: killed, never answered
+      expect(r.hung).toBe(true)
+      expect(r.line).toEqual(
+        expect.objectContaining({
+          argv: args,
+          exit: null,
+          hang: 'lookup',
+          lookup: {
+            url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+            proxy: null,
+            connect: 'storage.googleapis.com:443',
+            outcome: 'swallowed'
+          }
+        })
+      )
     }
-    /** Whether `ops version` is still running after 1.5 s (then it is killed). */
-    const hangs = async (extra: Record<string, string> = {}): Promise<boolean> => {
-      const child = spawn(opsBin, ['version'], {
-        cwd: c.ws,
-        env: { PATH: process.env.PATH, ...env, ...extra } as Record<string, string>
-      })
-      const exited = new Promise<string>(resolve => child.on('close', () => resolve('exited')))
-      const first = await Promise.race([
-        exited,
-        new Promise(r => setTimeout(() => r('waiting'), 1500))
-      ])
-      child.kill('SIGKILL')
-      await exited
-      return first === 'waiting'
-    }
-    expect(await hangs()).toBe(true)
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
 
-    const refusing = net.createServer(socket => socket.destroy())
-    await new Promise<void>(resolve => refusing.listen(0, '127.0.0.1', resolve))
+  it('goes through HTTPS_PROXY with CONNECT storage.googleapis.com:443 and fails fast when refused', async () => {
+    const c = setup()
+    const refused = await lookupRun(c, ['version'])
+    expect(refused.hung).toBe(false)
+    expect(refused.stdout).toContain('version lookup failed, using local.')
+    expect(refused.line.lookup).toEqual(
+      expect.objectContaining({
+        url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+        proxy: refusingProxy,
+        connect: refusingProxy.replace('http://', ''),
+        outcome: 'failed'
+      })
+    )
+    // A proxy that reads the request first: it sees the CONNECT of the real host.
+    const seen: string[] = []
+    const recording = net.createServer(socket => {
+      socket.once('data', d => {
+        seen.push(d.toString('latin1').split('\r\n')[0])
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')
+      })
+    })
+    await new Promise<void>(resolve => recording.listen(0, '127.0.0.1', resolve))
     try {
-      const proxy = `http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}`
-      const r = await runOps(['version'], { cwd: c.ws, env: { ...env, HTTPS_PROXY: proxy } })
-      expect(r.code).toBe(0)
+      const proxy = `http://127.0.0.1:${(recording.address() as net.AddressInfo).port}`
+      // lower case is read when the upper-case variable is empty or unset, as in Go
+      const r = await lookupRun(c, ['version'], { HTTPS_PROXY: '', https_proxy: proxy })
       expect(r.stdout).toContain('version lookup failed, using local.')
-      // NO_PROXY covering the host sends the lookup past the proxy again (and into the void).
-      expect(await hangs({ HTTPS_PROXY: proxy, NO_PROXY: '.invalid' })).toBe(true)
+      expect(r.line.lookup).toEqual(expect.objectContaining({ proxy, outcome: 'failed' }))
+      expect(seen).toEqual(['CONNECT storage.googleapis.com:443 HTTP/1.1'])
     } finally {
-      refusing.close()
+      recording.close()
+    }
+  })
+
+  it.each([
+    ['NO_PROXY naming the host', 'direct', { NO_PROXY: 'storage.googleapis.com' }],
+    ['NO_PROXY naming its domain', 'direct', { NO_PROXY: 'example.org, googleapis.com' }],
+    ['no_proxy (lower case) with a leading dot', 'direct', { no_proxy: '.googleapis.com' }],
+    ['NO_PROXY *', 'direct', { NO_PROXY: '*' }],
+    [
+      'a NO_PROXY ".host" (subdomains only)',
+      'to the proxy',
+      { NO_PROXY: '.storage.googleapis.com' }
+    ],
+    [
+      'a NO_PROXY entry for another port',
+      'to the proxy',
+      { NO_PROXY: 'storage.googleapis.com:80' }
+    ],
+    ['HTTP_PROXY only (the URL is https)', 'direct', { HTTPS_PROXY: undefined }],
+    ['a proxy that is not on this machine', 'nowhere', { HTTPS_PROXY: 'http://192.0.2.1:3128' }]
+  ])('with %s the lookup goes %s', async (_what, how, extra) => {
+    const c = setup()
+    const r = await lookupRun(c, ['version'], extra)
+    if (how === 'to the proxy') {
+      expect(r.hung).toBe(false)
+      expect(r.line.lookup).toEqual(
+        expect.objectContaining({ proxy: refusingProxy, outcome: 'failed' })
+      )
+    } else {
+      expect(r.hung).toBe(true)
+      expect(r.line.lookup).toEqual(
+        expect.objectContaining({
+          proxy: how === 'nowhere' ? 'http://192.0.2.1:3128' : null,
+          connect: how === 'nowhere' ? '192.0.2.1:3128' : 'storage.googleapis.com:443',
+          outcome: 'swallowed'
+        })
+      )
     }
   })
 
@@ -609,7 +734,14 @@ describe('ops double: environment and home', () => {
           ops_render_config: 'false',
           HOME: c.home
         },
-        exit: 0
+        exit: 0,
+        lookup: {
+          url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+          proxy: refusingProxy,
+          connect: refusingProxy.replace('http://', ''),
+          outcome: 'failed',
+          error: expect.any(String)
+        }
       },
       expect.objectContaining({ argv: ['update'], exit: 3 })
     ])

@@ -3,8 +3,12 @@
  * ops-double: a strict test double of the Ops CLI (nanovms/ops), for the nanos-image-action tests.
  *
  * It imitates `ops build`, `ops version` and refuses `ops update`, following
- * /work/shared/reference/ops-contract.md, quirks included. It never touches the network except
- * $OPS_DOUBLE_LATEST_URL. The "image" it writes is a record of what went in (see writeImage).
+ * /work/shared/reference/ops-contract.md, quirks included. Like ops, every command first looks
+ * up latest.txt (see fetchLatest: through the environment's proxy, never beyond loopback).
+ * A dynamically linked program is run with LD_TRACE_LOADED_OBJECTS=1 and the libraries the
+ * loader lists go into the image, as ops does (see sharedLibs). The configuration is decoded
+ * with the Go types of ops-config-schema.json. The "image" it writes is a record of what went
+ * in (see writeImage).
  *
  * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
  * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
@@ -14,11 +18,13 @@
  * ops_render_config, and the user database home for ~/.opsrc):
  *   OPS_DOUBLE_USER_HOME   stands in for the user database: the home whose .opsrc is read
  *                          (the real ops asks the user database, not $HOME)
- *   OPS_DOUBLE_LATEST_URL  URL fetched instead of storage.googleapis.com/nanos/release/latest.txt;
- *                          unset = offline ("version lookup failed, using local.")
+ *   OPS_DOUBLE_LATEST_URL  URL fetched instead of storage.googleapis.com/nanos/release/latest.txt
+ *                          (a loopback mirror). Either way the proxy variables apply as in Go, and
+ *                          a connection beyond loopback is swallowed: logged, then no answer ever
  *   OPS_DOUBLE_FAIL        exit1 | panic | noimage | missingfile | hang
  *   OPS_DOUBLE_DELAY_MS    sleep before writing the image
- *   OPS_DOUBLE_LOG         append one JSON line per invocation
+ *   OPS_DOUBLE_LOG         append one JSON line per invocation (with `lookup`: url, proxy,
+ *                          connect, outcome answered | failed | swallowed)
  *   OPS_DOUBLE_IMAGE_SIZE  total image size in bytes (filler after the record)
  *   OPS_DOUBLE_IMAGE_FILL  program (default) | zero | random
  */
@@ -32,7 +38,7 @@ const YELLOW = '\x1b[1;33m%s\x1b[0m'
 const GREEN = '\x1b[1;32m%s\x1b[0m'
 const BLUE = '\x1b[1;34m%s\x1b[0m'
 
-let fs, path, os, crypto, http, https, tls
+let fs, path, os, crypto, http, https, tls, net, childProcess
 
 class Exit {
   constructor(code) {
@@ -88,6 +94,7 @@ function writeLog(code, extra) {
       HOME: e.HOME ?? null
     },
     exit: code,
+    ...(state.lookup ? { lookup: state.lookup } : {}),
     ...extra
   }
   try {
@@ -654,50 +661,131 @@ function readLocalLatest(opsHome) {
   }
 }
 
+/** What ops's package init fetches on every command (lepton/const.go). */
+const LATEST_URL = 'https://storage.googleapis.com/nanos/release/latest.txt'
+
+/** Hosts a test may really connect to: loopback only, so that no test ever reaches the internet. */
+function isLoopbackHost(host) {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1'
+}
+
+function defaultPort(u) {
+  return u.port || (u.protocol === 'https:' ? '443' : '80')
+}
+
 /**
- * Go's http.ProxyFromEnvironment: HTTPS_PROXY / HTTP_PROXY by scheme (upper case first), not for
- * NO_PROXY hosts nor for localhost and loopback addresses.
+ * Go's http.ProxyFromEnvironment (golang.org/x/net/http/httpproxy): HTTPS_PROXY for https and
+ * HTTP_PROXY for http URLs, upper case first, empty values skipped; a value without a scheme is
+ * read as http://; no proxy for localhost and loopback addresses, nor for NO_PROXY entries ("*",
+ * IPs and CIDRs, "host" matching itself and its subdomains, ".host" its subdomains only, an
+ * optional ":port" that must match). Returns null for a direct connection.
  */
 function proxyFor(url) {
   const target = new URL(url)
   const env = name => process.env[name] || process.env[name.toLowerCase()] || ''
-  const proxy = target.protocol === 'https:' ? env('HTTPS_PROXY') : env('HTTP_PROXY')
+  let proxy
+  if (target.protocol === 'https:') proxy = env('HTTPS_PROXY')
+  else if (target.protocol === 'http:') {
+    proxy = env('HTTP_PROXY')
+    if (proxy && process.env.REQUEST_METHOD) return { error: 'refusing to use HTTP_PROXY in CGI' }
+  }
   if (!proxy) return null
-  const host = target.hostname.replace(/^\[|\]$/g, '')
-  if (host === 'localhost' || /^127\./.test(host) || host === '::1') return null
-  const noProxy = env('NO_PROXY')
-  for (const entry of noProxy
-    .split(',')
-    .map(e => e.trim().replace(/:\d+$/, ''))
-    .filter(Boolean)) {
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  const port = defaultPort(target)
+  if (host === 'localhost' || isLoopbackHost(host)) return null
+  const ip = net.isIP(host) ? host : null
+  for (let entry of env('NO_PROXY').split(',')) {
+    entry = entry.trim().toLowerCase()
+    if (!entry) continue
+    if (entry === '*') return null
+    const cidr = /^(.+)\/(\d+)$/.exec(entry)
+    if (cidr && net.isIP(cidr[1])) {
+      if (ip && net.isIP(ip) === net.isIP(cidr[1])) {
+        const list = new net.BlockList()
+        list.addSubnet(cidr[1], Number(cidr[2]), net.isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+        if (list.check(ip, net.isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return null
+      }
+      continue
+    }
+    let phost = entry
+    let pport = ''
+    const hp = /^(\[[^\]]*\]|[^:]*):(\d*)$/.exec(entry)
+    if (hp) {
+      phost = hp[1].replace(/^\[|\]$/g, '')
+      pport = hp[2]
+      if (!phost) continue
+    }
+    if (net.isIP(phost)) {
+      if (ip && ip === phost && (!pport || pport === port)) return null
+      continue
+    }
+    if (phost.startsWith('*.')) phost = phost.slice(1)
+    const matchHost = !phost.startsWith('.')
+    if (matchHost) phost = `.${phost}`
     if (
-      entry === '*' ||
-      host === entry.replace(/^\./, '') ||
-      host.endsWith(entry.startsWith('.') ? entry : `.${entry}`)
+      (host.endsWith(phost) || (matchHost && host === phost.slice(1))) &&
+      (!pport || pport === port)
     )
       return null
   }
-  return new URL(proxy.includes('://') ? proxy : `http://${proxy}`)
+  let parsed
+  try {
+    parsed = new URL(proxy)
+    if (!parsed.host) throw new Error('no host')
+  } catch {
+    try {
+      parsed = new URL(`http://${proxy}`)
+    } catch {
+      return { error: `invalid proxy address ${JSON.stringify(proxy)}` }
+    }
+  }
+  return parsed
 }
 
 /**
- * Like ops' package init: http.Get(latest.txt) with Go's default client, so with no timeout and
- * no status check; the body is the version. A host under .invalid stands in for a network that
- * drops packets: without a proxy the lookup never returns, as the real one would not.
+ * Like ops' package init: http.Get(latest.txt) with Go's default client, so through
+ * ProxyFromEnvironment, with no timeout and no status check; the body is the version. The URL is
+ * the real one unless OPS_DOUBLE_LATEST_URL names another (a test's mirror).
+ *
+ * No test may reach the internet, so the double connects only to loopback addresses. A
+ * connection to any other host (storage.googleapis.com itself, or a proxy that is not on this
+ * machine) stands for a network that swallows packets: it is logged to OPS_DOUBLE_LOG at once
+ * (lookup.outcome "swallowed") and the lookup never returns, as the real one would not.
  */
 async function fetchLatest() {
-  const url = process.env.OPS_DOUBLE_LATEST_URL
-  if (!url) return null
-  const proxy = proxyFor(url)
+  const url = process.env.OPS_DOUBLE_LATEST_URL || LATEST_URL
+  const target = new URL(url)
+  let proxy = proxyFor(url)
+  const lookup = { url, proxy: null, connect: `${target.hostname}:${defaultPort(target)}` }
+  state.lookup = lookup
+  if (proxy && proxy.error) {
+    lookup.outcome = 'failed'
+    lookup.error = proxy.error
+    return null
+  }
+  if (proxy) {
+    lookup.proxy = proxy.href.replace(/\/$/, '')
+    lookup.connect = `${proxy.hostname}:${defaultPort(proxy)}`
+  }
+  const connectHost = proxy ? proxy.hostname : target.hostname
+  if (!isLoopbackHost(connectHost)) {
+    lookup.outcome = 'swallowed'
+    writeLog(null, { hang: 'lookup' })
+    // Never answered: wait forever (a timer keeps Node from exiting on its own).
+    await new Promise(() => setInterval(() => {}, 1 << 30))
+  }
   return new Promise(resolve => {
     let done = false
-    const finish = v => {
-      if (!done) {
-        done = true
-        resolve(v)
-      }
+    const finish = (v, error) => {
+      if (done) return
+      done = true
+      lookup.outcome = v === null ? 'failed' : 'answered'
+      if (error) lookup.error = String(error.message || error)
+      resolve(v)
     }
     const onResponse = res => {
+      lookup.status = res.statusCode
       const chunks = []
       const body = () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, ''))
       res.on('data', c => chunks.push(c))
@@ -706,52 +794,52 @@ async function fetchLatest() {
       res.on('aborted', body)
     }
     try {
-      const target = new URL(url)
       if (proxy) {
-        // Through the proxy: CONNECT for https, an absolute-form GET for http.
+        const proxyTls = proxy.protocol === 'https:'
+        if (proxy.protocol !== 'http:' && !proxyTls) {
+          return finish(null, new Error(`proxy scheme ${proxy.protocol} not imitated`))
+        }
+        const agentOpts = { host: proxy.hostname, port: Number(defaultPort(proxy)) }
+        const proxyMod = proxyTls ? https : http
+        const auth = proxy.username
+          ? {
+              'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
+            }
+          : {}
         if (target.protocol === 'https:') {
-          const req = http.request({
-            host: proxy.hostname,
-            port: proxy.port || 80,
+          // Through the proxy with CONNECT, then TLS to the target over the tunnel.
+          const req = proxyMod.request({
+            ...agentOpts,
             method: 'CONNECT',
-            path: `${target.hostname}:${target.port || 443}`
+            path: `${target.hostname}:${defaultPort(target)}`,
+            headers: { host: `${target.hostname}:${defaultPort(target)}`, ...auth }
           })
           req.on('connect', (res, socket) => {
-            if (res.statusCode !== 200) return finish(null)
+            if (res.statusCode !== 200) {
+              socket.destroy()
+              return finish(null, new Error(`proxy answered CONNECT with ${res.statusCode}`))
+            }
             https
               .get(
                 url,
                 { createConnection: () => tls.connect({ socket, servername: target.hostname }) },
                 onResponse
               )
-              .on('error', () => finish(null))
+              .on('error', e => finish(null, e))
           })
-          req.on('error', () => finish(null))
+          req.on('error', e => finish(null, e))
           req.end()
         } else {
-          http
-            .get(
-              {
-                host: proxy.hostname,
-                port: proxy.port || 80,
-                path: url,
-                headers: { host: target.host }
-              },
-              onResponse
-            )
-            .on('error', () => finish(null))
+          proxyMod
+            .get({ ...agentOpts, path: url, headers: { host: target.host, ...auth } }, onResponse)
+            .on('error', e => finish(null, e))
         }
         return
       }
-      if (target.hostname.endsWith('.invalid')) {
-        // The network swallows it: wait forever (a timer keeps Node from exiting on its own).
-        setInterval(() => {}, 1 << 30)
-        return
-      }
       const mod = target.protocol === 'https:' ? https : http
-      mod.get(url, onResponse).on('error', () => finish(null))
-    } catch {
-      finish(null)
+      mod.get(url, onResponse).on('error', e => finish(null, e))
+    } catch (e) {
+      finish(null, e)
     }
   })
 }
@@ -1290,6 +1378,8 @@ async function main() {
   http = await import('node:http')
   https = await import('node:https')
   tls = await import('node:tls')
+  net = await import('node:net')
+  childProcess = await import('node:child_process')
 
   // Package init of the real ops: the ops home is created and latest.txt is looked up for EVERY
   // command, before the command line is even parsed.
