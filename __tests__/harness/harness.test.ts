@@ -22,6 +22,17 @@ import {
 } from './fixtures.js'
 import { isDoubleImage, readDoubleImage } from './image.js'
 import {
+  ANSWER_LIB,
+  answerProgram,
+  compileC,
+  compileSharedLib,
+  hostMachine,
+  markerProgram,
+  requireGcc,
+  toolchainLibrary,
+  withMachine
+} from './native.js'
+import {
   COMMON_PATH,
   kernelImage,
   makeTar,
@@ -1325,6 +1336,142 @@ describe('ops double: failure injection', () => {
     child.kill('SIGKILL')
     expect(await closed).toBeNull()
     expect(fs.existsSync(image(c))).toBe(false)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// dynamically linked programs (real gcc builds; see native.ts)
+// ---------------------------------------------------------------------------------------------
+
+describe('ops double: dynamically linked programs', () => {
+  beforeAll(() => requireGcc())
+
+  /** Builds with the double in c.ws and returns the run and, if any, the image record. */
+  const buildIn = async (c: Ctx, program: string, extra: string[] = [], env = {}) => {
+    const r = await runOps(['build', program, ...extra], { cwd: c.ws, env: { ...c.env, ...env } })
+    const img = imageLine(r.stdout)
+    return { r, record: img ? readDoubleImage(img).record : undefined }
+  }
+
+  it('lists the libraries with the loader (main never runs) and puts the interpreter and libc in the image', async () => {
+    const c = setup()
+    const marker = path.join(c.opsParent, 'main-ran')
+    compileC(path.join(c.ws, 'bin/dyn'), markerProgram(marker))
+    const { r, record } = await buildIn(c, 'bin/dyn')
+    expect(r.code).toBe(0)
+    expect(fs.existsSync(marker)).toBe(false)
+    if (!record) throw new Error('no image')
+    const interp = record.program.interp as string
+    expect(interp).toMatch(/^\/.*ld-linux.*\.so\.\d$/)
+    expect(record.program.needed).toEqual(['libc.so.6'])
+    // the interpreter: at its own path, with the bytes of the file behind the link
+    expect(record.interpreter).toEqual({
+      elf: interp,
+      imagePath: interp,
+      hostPath: interp,
+      size: fs.statSync(interp).size,
+      sha256: sha256(fs.readFileSync(interp))
+    })
+    const libc = record.libraries.find(l => path.posix.basename(l.imagePath) === 'libc.so.6')
+    expect(libc).toBeDefined()
+    expect(libc?.imagePath).toBe(libc?.hostPath)
+    expect(libc?.sha256).toBe(sha256(fs.readFileSync(toolchainLibrary('libc.so.6'))))
+    expect(record.libraries.some(l => l.imagePath.includes('linux-vdso'))).toBe(false)
+  })
+
+  it('never runs a static program, and puts no library in its image', async () => {
+    const c = setup()
+    const marker = path.join(c.opsParent, 'main-ran')
+    compileC(path.join(c.ws, 'static'), markerProgram(marker), { args: ['-static'] })
+    const { r, record } = await buildIn(c, 'static')
+    expect(r.code).toBe(0)
+    expect(fs.existsSync(marker)).toBe(false)
+    expect(record?.program).toEqual(expect.objectContaining({ interp: null, needed: [] }))
+    expect(record?.interpreter).toBeNull()
+    expect(record?.libraries).toEqual([])
+    // the ELF fixtures have neither program headers nor sections: static too
+    const fixture = await buildIn(c, 'target/release/my_prover')
+    expect(fixture.record?.libraries).toEqual([])
+  })
+
+  it('fails like ops on a library the loader cannot find, and writes no image', async () => {
+    const c = setup()
+    const libs = path.join(c.opsParent, 'libs')
+    compileSharedLib(libs, 'answer', ANSWER_LIB)
+    compileC(path.join(c.ws, 'needs'), answerProgram(path.join(c.opsParent, 'ran')), {
+      args: ['-L', libs, '-lanswer']
+    })
+    const { r } = await buildIn(c, 'needs')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("Ops can't find the following missing libraries:\n")
+    expect(r.stdout).toContain('failed building manifest: Library: libanswer.so => not found')
+    expect(imageLine(r.stdout)).toBeUndefined()
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('finds a library through LD_LIBRARY_PATH; inside the working directory it lands relative to it', async () => {
+    const c = setup()
+    const outside = path.join(c.opsParent, 'libs')
+    const lib = compileSharedLib(outside, 'answer', ANSWER_LIB)
+    compileC(path.join(c.ws, 'needs'), answerProgram(path.join(c.opsParent, 'ran')), {
+      args: ['-L', outside, '-lanswer']
+    })
+    const abs = await buildIn(c, 'needs', [], { LD_LIBRARY_PATH: outside })
+    expect(abs.r.code).toBe(0)
+    expect(abs.record?.libraries).toContainEqual({
+      imagePath: lib,
+      hostPath: lib,
+      size: fs.statSync(lib).size,
+      sha256: sha256(fs.readFileSync(lib))
+    })
+    expect(abs.record?.program.needed).toEqual(['libanswer.so', 'libc.so.6'])
+
+    // The loader prints "vendor/libanswer.so"; ops makes it absolute against its working
+    // directory, then relative again because it lies inside it: /vendor/libanswer.so.
+    const inside = compileSharedLib(path.join(c.ws, 'vendor'), 'answer', ANSWER_LIB)
+    const rel = await buildIn(c, 'needs', [], { LD_LIBRARY_PATH: 'vendor' })
+    expect(rel.r.code).toBe(0)
+    expect(rel.record?.libraries).toContainEqual(
+      expect.objectContaining({ imagePath: '/vendor/libanswer.so', hostPath: inside })
+    )
+  })
+
+  it("resolves $ORIGIN against the program's path relative to the working directory", async () => {
+    const c = setup()
+    compileSharedLib(path.join(c.ws, 'app/lib'), 'answer', ANSWER_LIB)
+    compileC(path.join(c.ws, 'app/bin/prog'), answerProgram(path.join(c.opsParent, 'ran')), {
+      args: ['-L', path.join(c.ws, 'app/lib'), '-lanswer', '-Wl,-rpath,$ORIGIN/../lib']
+    })
+    const { r, record } = await buildIn(c, 'app/bin/prog')
+    expect(r.code).toBe(0)
+    expect(record?.program.imagePath).toBe('/app/bin/prog')
+    expect(record?.libraries.map(l => l.imagePath)).toContain('/app/lib/libanswer.so')
+  })
+
+  it('cannot run the loader of another architecture: an arm64 dynamic program fails on an amd64 host (and back)', async () => {
+    const c = setup()
+    const native = compileC(path.join(c.opsParent, 'native'), markerProgram('/nonexistent/x'))
+    const foreign = hostMachine() === 62 ? 183 : 62
+    const arch = foreign === 183 ? 'arm64' : 'amd64'
+    withMachine(native, path.join(c.ws, 'foreign'), foreign)
+    seedOpsHome(c.opsParent, { arch })
+    const { r } = await buildIn(c, 'foreign', ['--arch', arch])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      `failed building manifest: fork/exec ${path.join(c.ws, 'foreign')}: exec format error`
+    )
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('needs the program to be executable, as os/exec does', async () => {
+    const c = setup()
+    compileC(path.join(c.ws, 'dyn'), markerProgram('/nonexistent/x'))
+    fs.chmodSync(path.join(c.ws, 'dyn'), 0o644)
+    const { r } = await buildIn(c, 'dyn')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      `failed building manifest: fork/exec ${path.join(c.ws, 'dyn')}: permission denied`
+    )
   })
 })
 

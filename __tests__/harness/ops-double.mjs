@@ -947,6 +947,212 @@ function checkElf(progPath, arch) {
   return { machine: names[machine], class: 64 }
 }
 
+// ---------------------------------------------------------------------------------------------
+// dynamically linked programs (lepton/ldd_linux.go)
+// ---------------------------------------------------------------------------------------------
+
+const PT_INTERP = 3
+const PT_DYNAMIC = 2
+const SHT_DYNAMIC = 6
+const DT_NEEDED = 1
+
+/**
+ * What Go's debug/elf tells ops about a 64-bit little-endian ELF (checkElf accepts no other):
+ * PT_INTERP and PT_DYNAMIC from the program headers, DT_NEEDED from the SHT_DYNAMIC section and
+ * the string table it links to (File.ImportedLibraries reads sections, not segments).
+ * Returns null when Go could not read it (ops then treats the program as static).
+ */
+function elfDynamicInfo(file) {
+  let buf
+  try {
+    buf = fs.readFileSync(file)
+  } catch {
+    return null
+  }
+  if (buf.length < 64) return null
+  const u16 = o => buf.readUInt16LE(o)
+  const u32 = o => buf.readUInt32LE(o)
+  const u64 = o => {
+    const v = buf.readBigUInt64LE(o)
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v)
+  }
+  const inside = (off, len) => Number.isFinite(off) && off >= 0 && off + len <= buf.length
+  const info = { interpreter: null, dynamicSegment: false, needed: [] }
+
+  const phoff = u64(32)
+  const phentsize = u16(54)
+  const phnum = u16(56)
+  if (phnum > 0) {
+    if (phentsize < 56 || !inside(phoff, phnum * phentsize)) return null
+    for (let k = 0; k < phnum; k++) {
+      const p = phoff + k * phentsize
+      const type = u32(p)
+      if (type === PT_DYNAMIC) info.dynamicSegment = true
+      if (type === PT_INTERP && info.interpreter === null) {
+        const off = u64(p + 8)
+        const size = u64(p + 32)
+        if (!inside(off, size) || size < 1) return null
+        // the path without its terminating NUL (lepton/ldd_darwin.go reads it the same way)
+        info.interpreter = buf.toString('latin1', off, off + size - 1)
+      }
+    }
+  }
+
+  const shoff = u64(40)
+  const shentsize = u16(58)
+  const shnum = u16(60)
+  if (shnum > 0) {
+    if (shentsize < 64 || !inside(shoff, shnum * shentsize)) return null
+    const sh = k => {
+      const o = shoff + k * shentsize
+      return { type: u32(o + 4), offset: u64(o + 24), size: u64(o + 32), link: u32(o + 40) }
+    }
+    for (let k = 0; k < shnum; k++) {
+      const s = sh(k)
+      if (s.type !== SHT_DYNAMIC) continue
+      if (s.link >= shnum || !inside(s.offset, s.size)) return null
+      const str = sh(s.link)
+      if (!inside(str.offset, str.size)) return null
+      for (let o = s.offset; o + 16 <= s.offset + s.size; o += 16) {
+        const tag = buf.readBigInt64LE(o)
+        if (tag !== BigInt(DT_NEEDED)) continue
+        const at = u64(o + 8)
+        if (!Number.isFinite(at) || at >= str.size) return null
+        const end = buf.indexOf(0, str.offset + at)
+        if (end < 0 || end >= str.offset + str.size) return null
+        info.needed.push(buf.toString('latin1', str.offset + at, end))
+      }
+      break // SectionByType: the first SHT_DYNAMIC section
+    }
+  }
+  return info
+}
+
+/** The e_machine this kernel executes natively (os.arch of the machine running the double). */
+function hostMachine() {
+  return { x64: 62, arm64: 183 }[process.arch] ?? null
+}
+
+/** Whether binfmt_misc has an enabled handler that lets this kernel run another machine's ELF. */
+function binfmtHandles(machine) {
+  const name = { 62: 'qemu-x86_64', 183: 'qemu-aarch64' }[machine]
+  if (!name) return false
+  try {
+    return /^enabled/m.test(fs.readFileSync(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** Go's text for an errno from os/exec (fork/exec <path>: <strerror>). */
+function goExecError(file, code) {
+  const msgs = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    ENOEXEC: 'exec format error',
+    ENOTDIR: 'not a directory',
+    ELOOP: 'too many levels of symbolic links',
+    ETXTBSY: 'text file busy'
+  }
+  return `fork/exec ${file}: ${msgs[code] || code}`
+}
+
+/**
+ * getSharedLibs: for a program whose ELF imports libraries, ops runs the program itself with
+ * its own environment plus LD_TRACE_LOADED_OBJECTS=1 (so the host's dynamic loader, honouring
+ * LD_LIBRARY_PATH, lists what it would load instead of running main), and reads its stdout: the
+ * linux-vdso line is skipped; on every other line the word before the last (the path before
+ * "(0x...)") is the library, made absolute against the current directory and relative to it
+ * again when it lies inside it. A line saying "not found" stops the build:
+ *   Ops can't find the following missing libraries:
+ *   failed building manifest: Library: <line>[\n<line>...]
+ * Each library goes into the image at that path, holding the bytes of the host file (symbolic
+ * links followed). The loader lists the interpreter (PT_INTERP) like any other object.
+ * A program that imports nothing (static, or a static-pie) is never run. Returns
+ * { interpreter, needed, libraries } or null for such a program.
+ */
+async function sharedLibs(program) {
+  const abs = path.resolve(process.cwd(), program)
+  const info = elfDynamicInfo(abs)
+  if (!info || info.needed.length === 0) return null
+
+  // os/exec: a foreign machine's ELF is not run by the kernel (no /bin/sh retry as libuv does).
+  const machine = fs.readFileSync(abs).readUInt16LE(18)
+  if (machine !== hostMachine() && !binfmtHandles(machine))
+    fatal(`failed building manifest: ${goExecError(abs, 'ENOEXEC')}`)
+  try {
+    fs.accessSync(abs, fs.constants.X_OK)
+  } catch (e) {
+    fatal(`failed building manifest: ${goExecError(abs, e.code)}`)
+  }
+  if (info.interpreter !== null && !fs.existsSync(info.interpreter))
+    fatal(`failed building manifest: ${goExecError(abs, 'ENOENT')}`)
+
+  const { stdout, code, signal, error } = await new Promise(resolve => {
+    const child = childProcess.spawn(abs, [], {
+      cwd: process.cwd(),
+      env: { ...process.env, LD_TRACE_LOADED_OBJECTS: '1' },
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    const chunks = []
+    child.stdout.on('data', c => chunks.push(c))
+    child.on('error', e => resolve({ error: e, stdout: '' }))
+    child.on('close', (c, s) =>
+      resolve({ code: c, signal: s, stdout: Buffer.concat(chunks).toString('utf8') })
+    )
+  })
+  if (error) fatal(`failed building manifest: ${goExecError(abs, error.code)}`)
+
+  const cwd = process.cwd()
+  const libraries = []
+  const missing = []
+  for (const raw of stdout.split('\n')) {
+    const text = raw.trim()
+    if (text === '' || text.startsWith('linux-vdso.so')) continue
+    const parts = text.split(' ')
+    if (parts[0].startsWith('linux-vdso.so')) continue
+    if (text.includes('not found')) {
+      missing.push(text)
+      continue
+    }
+    if (parts.length < 2) continue
+    let lib = path.resolve(cwd, parts[parts.length - 2])
+    if (lib.startsWith(cwd)) lib = lib.slice(cwd.length + 1)
+    libraries.push(lib.trim())
+  }
+  if (missing.length > 0) {
+    out("Ops can't find the following missing libraries:\n")
+    fatal(`failed building manifest: Library: ${missing.join('\n')}`)
+  }
+  if (signal) fatal(`failed building manifest: signal: ${signal}`)
+  if (code !== 0) fatal(`failed building manifest: exit status ${code}`)
+
+  const entries = []
+  for (const lib of libraries) {
+    const host = path.resolve(cwd, lib)
+    let st
+    try {
+      st = fs.statSync(host)
+    } catch (e) {
+      // fs.Manifest.AddFile: the host file must exist
+      fatal(`failed building manifest: file "${lib}" is missing: ${goFsError('stat', lib, e)}`)
+    }
+    entries.push({
+      imagePath: path.posix.join('/', lib),
+      hostPath: host,
+      size: st.size,
+      sha256: sha256File(host)
+    })
+  }
+  const interp =
+    info.interpreter === null ? null : entries.find(e => e.imagePath === info.interpreter) || null
+  return {
+    interpreter: interp ? { ...interp, elf: info.interpreter } : null,
+    needed: info.needed,
+    libraries: entries.filter(e => e !== interp)
+  }
+}
+
 function walkDir(entry, out) {
   const host = hostOf(entry)
   const imagePath = imagePathOf(entry)
@@ -1305,6 +1511,9 @@ async function build(args, opsHome, latest) {
   }
 
   const mounts = cfg.Mounts ? processMounts(cfg.Mounts, opsHome) : { given: {}, image: {} }
+  // getSharedLibs comes after the config's files, before the manifest is written
+  const dynamic = await sharedLibs(program)
+  const elfInfo = elfDynamicInfo(programHost)
   checkPassthrough(cfg.ManifestPassthrough)
 
   const opsEnv = {
@@ -1338,7 +1547,9 @@ async function build(args, opsHome, latest) {
       hostPath: programHost,
       size: progStat.size,
       sha256: sha256File(programHost),
-      machine: elf.machine
+      machine: elf.machine,
+      interp: elfInfo ? elfInfo.interpreter : null,
+      needed: elfInfo ? elfInfo.needed : []
     },
     args: [program, ...(cfg.Args || [])],
     manifest: cfg,
@@ -1349,7 +1560,9 @@ async function build(args, opsHome, latest) {
     mapDirs,
     klibs,
     passthrough: cfg.ManifestPassthrough || {},
-    common: listFiles(path.join(opsHome, 'common'))
+    common: listFiles(path.join(opsHome, 'common')),
+    interpreter: dynamic ? dynamic.interpreter : null,
+    libraries: dynamic ? dynamic.libraries : []
   }
 
   const delay = parseInt(process.env.OPS_DOUBLE_DELAY_MS || '0', 10)
