@@ -26,6 +26,7 @@ import {
   answerProgram,
   compileC,
   compileSharedLib,
+  hostArch,
   hostMachine,
   markerProgram,
   requireGcc,
@@ -1348,7 +1349,13 @@ describe('ops double: dynamically linked programs', () => {
 
   /** Builds with the double in c.ws and returns the run and, if any, the image record. */
   const buildIn = async (c: Ctx, program: string, extra: string[] = [], env = {}) => {
-    const r = await runOps(['build', program, ...extra], { cwd: c.ws, env: { ...c.env, ...env } })
+    // gcc builds for this machine: the image's architecture is the host's (amd64 by default)
+    const arch = extra.includes('--arch') ? [] : ['--arch', hostArch()]
+    seedOpsHome(c.opsParent, { arch: hostArch() })
+    const r = await runOps(['build', program, ...arch, ...extra], {
+      cwd: c.ws,
+      env: { ...c.env, ...env }
+    })
     const img = imageLine(r.stdout)
     return { r, record: img ? readDoubleImage(img).record : undefined }
   }
@@ -1390,7 +1397,7 @@ describe('ops double: dynamically linked programs', () => {
     expect(record?.interpreter).toBeNull()
     expect(record?.libraries).toEqual([])
     // the ELF fixtures have neither program headers nor sections: static too
-    const fixture = await buildIn(c, 'target/release/my_prover')
+    const fixture = await buildIn(c, 'target/release/my_prover', ['--arch', 'amd64'])
     expect(fixture.record?.libraries).toEqual([])
   })
 

@@ -91,6 +91,11 @@ export function hostMachine(): number {
   return process.arch === 'arm64' ? 183 : 62
 }
 
+/** The ops --arch of the programs gcc builds here. */
+export function hostArch(): 'amd64' | 'arm64' {
+  return process.arch === 'arm64' ? 'arm64' : 'amd64'
+}
+
 /** Copies an ELF with its e_machine set to another value (the kernel will not run it). */
 export function withMachine(src: string, dest: string, machine: number): string {
   const bytes = fs.readFileSync(src)

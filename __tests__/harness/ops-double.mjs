@@ -977,7 +977,7 @@ function elfDynamicInfo(file) {
     return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v)
   }
   const inside = (off, len) => Number.isFinite(off) && off >= 0 && off + len <= buf.length
-  const info = { interpreter: null, dynamicSegment: false, needed: [] }
+  const info = { machine: u16(18), interpreter: null, dynamicSegment: false, needed: [] }
 
   const phoff = u64(32)
   const phentsize = u16(54)
@@ -1069,15 +1069,14 @@ function goExecError(file, code) {
  * Each library goes into the image at that path, holding the bytes of the host file (symbolic
  * links followed). The loader lists the interpreter (PT_INTERP) like any other object.
  * A program that imports nothing (static, or a static-pie) is never run. Returns
- * { interpreter, needed, libraries } or null for such a program.
+ * { interpreter, needed, libraries } or null for such a program. `info` is elfDynamicInfo's.
  */
-async function sharedLibs(program) {
+async function sharedLibs(program, info) {
   const abs = path.resolve(process.cwd(), program)
-  const info = elfDynamicInfo(abs)
   if (!info || info.needed.length === 0) return null
 
   // os/exec: a foreign machine's ELF is not run by the kernel (no /bin/sh retry as libuv does).
-  const machine = fs.readFileSync(abs).readUInt16LE(18)
+  const machine = info.machine
   if (machine !== hostMachine() && !binfmtHandles(machine))
     fatal(`failed building manifest: ${goExecError(abs, 'ENOEXEC')}`)
   try {
@@ -1512,8 +1511,8 @@ async function build(args, opsHome, latest) {
 
   const mounts = cfg.Mounts ? processMounts(cfg.Mounts, opsHome) : { given: {}, image: {} }
   // getSharedLibs comes after the config's files, before the manifest is written
-  const dynamic = await sharedLibs(program)
   const elfInfo = elfDynamicInfo(programHost)
+  const dynamic = await sharedLibs(program, elfInfo)
   checkPassthrough(cfg.ManifestPassthrough)
 
   const opsEnv = {
