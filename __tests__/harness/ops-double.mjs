@@ -765,7 +765,7 @@ async function fetchLatest() {
     return null
   }
   if (proxy) {
-    lookup.proxy = proxy.href.replace(/\/$/, '')
+    lookup.proxy = `${proxy.protocol}//${proxy.host}` // never its credentials
     lookup.connect = `${proxy.hostname}:${defaultPort(proxy)}`
   }
   const connectHost = proxy ? proxy.hostname : target.hostname
