@@ -29925,7 +29925,11 @@ function elfArch(header) {
 }
 
 ;// CONCATENATED MODULE: ./src/image/ops-schema.ts
-/** The top-level keys ops 0.1.46 accepts (case-insensitively) and the JSON type of each. */
+/**
+ * The top-level keys of ops's `types.Config` (matched case-insensitively) and the JSON type of
+ * each. `RunConfig` and `CloudConfig` are structs that ops checks field by field; here they are
+ * only required to be objects, and ops's own error is quoted if their contents are wrong.
+ */
 const OPS_CONFIG_SCHEMA = {
     Args: 'strings',
     BaseVolumeSz: 'string',
@@ -29951,16 +29955,20 @@ const OPS_CONFIG_SCHEMA = {
     NanosVersion: 'string',
     NightlyBuild: 'boolean',
     NoTrace: 'strings',
+    PackageBaseURL: 'string',
+    PackageManifestURL: 'string',
     Program: 'string',
     ProgramPath: 'string',
     RebootOnExit: 'boolean',
     RunConfig: 'object',
     TargetConfig: 'stringMap',
     TargetRoot: 'string',
+    TFSv4: 'boolean',
     Uefi: 'boolean',
     UefiBoot: 'string',
     Version: 'string',
-    VolumesDir: 'string'
+    VolumesDir: 'string',
+    home: 'string'
 };
 const CANONICAL = new Map(Object.keys(OPS_CONFIG_SCHEMA).map(key => [key.toLowerCase(), key]));
 const KIND_TEXT = {

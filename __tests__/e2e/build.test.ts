@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from '@jest/globals'
 import * as fs from 'node:fs'
+import * as net from 'node:net'
 import * as path from 'node:path'
 import { createHash } from 'node:crypto'
 import { makeTempDir, makeWorkspace, writeFile, installOpsDouble } from '../harness/fixtures.js'
@@ -366,6 +367,58 @@ describe('ops runs hermetically', () => {
     expect(r.code).toBe(0)
     expect(r.stdout).toContain('version lookup failed, using local.')
     expect(readDoubleImage(r.outputs['image-path']).record.latestLookup).toBe('offline')
+  })
+
+  it("sends ops's own latest.txt lookup to its refusing proxy, whatever the runner's proxy settings", async () => {
+    // The double looks up the real storage.googleapis.com on every command, as ops does. Without
+    // the action's refusing proxy it would wait forever (the double never leaves loopback), and
+    // with the runner's proxy or NO_PROXY it would go elsewhere: either way the log shows it.
+    const seen: string[] = []
+    const runnerProxy = net.createServer(socket => {
+      socket.once('data', d => seen.push(d.toString('latin1').split('\r\n')[0]))
+      socket.destroy()
+    })
+    await new Promise<void>(resolve => runnerProxy.listen(0, '127.0.0.1', resolve))
+    try {
+      const proxy = `http://127.0.0.1:${(runnerProxy.address() as net.AddressInfo).port}`
+      const ws = makeWorkspace()
+      const log = path.join(makeTempDir('nia-log-'), 'ops.log')
+      const r = await suite.run({
+        cwd: ws.dir,
+        timeoutMs: 30000,
+        env: {
+          OPS_DOUBLE_LOG: log,
+          HTTPS_PROXY: proxy,
+          https_proxy: proxy,
+          NO_PROXY: 'storage.googleapis.com',
+          no_proxy: '*'
+        },
+        inputs: { binary: ws.relBinary }
+      })
+      expect(r.timedOut).toBe(false)
+      expect(r.code).toBe(0)
+      expect(r.stdout).toContain('version lookup failed, using local.')
+      const lines = fs
+        .readFileSync(log, 'utf8')
+        .trim()
+        .split('\n')
+        .map(l => JSON.parse(l) as { argv: string[]; lookup: Record<string, string> })
+      expect(lines.map(l => l.argv[0])).toEqual(['build'])
+      for (const { lookup } of lines) {
+        expect(lookup).toEqual(
+          expect.objectContaining({
+            url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+            outcome: 'failed'
+          })
+        )
+        expect(lookup.proxy).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+        expect(lookup.proxy).not.toBe(proxy)
+      }
+      expect(seen).toEqual([])
+      expect(readDoubleImage(r.outputs['image-path']).record.latestLookup).toBe('offline')
+    } finally {
+      runnerProxy.close()
+    }
   })
 
   it('checks ops-sha256 again on a tool-cache hit, and never runs a tampered binary', async () => {

@@ -192,6 +192,17 @@ export function seedOpsHome(parent: string, opts: SeedOpsHomeOptions = {}): stri
   return opsHome
 }
 
+/**
+ * Proxy settings under which the ops double's own latest.txt lookup fails at once, as it does
+ * behind the action's refusing proxy: nothing listens on 127.0.0.1:9 (discard), so a connection
+ * is refused by the kernel, even while the test process is blocked in spawnSync. Without a
+ * proxy the double, like ops on a network that swallows packets, would wait forever.
+ */
+export const REFUSED_PROXY_ENV = {
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  HTTP_PROXY: 'http://127.0.0.1:9'
+} as const
+
 /** Writes the ops double for a version as an executable `ops` in dir; returns its path. */
 export function installOpsDouble(dir: string, version = '0.1.46'): string {
   const file = path.join(dir, 'ops')

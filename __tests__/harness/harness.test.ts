@@ -22,6 +22,18 @@ import {
 } from './fixtures.js'
 import { isDoubleImage, readDoubleImage } from './image.js'
 import {
+  ANSWER_LIB,
+  answerProgram,
+  compileC,
+  compileSharedLib,
+  hostArch,
+  hostMachine,
+  markerProgram,
+  requireGcc,
+  toolchainLibrary,
+  withMachine
+} from './native.js'
+import {
   COMMON_PATH,
   kernelImage,
   makeTar,
@@ -30,13 +42,16 @@ import {
   type Mirror,
   NANOS_LATEST_PATH,
   nanosReleasePath,
+  OPS_CONFIG_SCHEMA_PATH,
   OPS_DOUBLE_PATH,
   OPS_DOUBLE_PLACEHOLDER,
+  OPS_SCHEMA_PLACEHOLDER,
   opsBinaryPath,
   opsLatestPath,
   opsMd5Path,
   parseTar,
   parseTarGz,
+  renderOpsDouble,
   sha256,
   startMirror
 } from './mirror.js'
@@ -126,6 +141,26 @@ function runOps(
   })
 }
 
+/**
+ * A loopback proxy that refuses at once, as the action sets for ops: through it, the double's
+ * latest.txt lookup fails fast ("version lookup failed, using local."). setup() puts it in every
+ * test's environment; a test that wants no proxy sets HTTPS_PROXY to undefined.
+ */
+let refusingProxy = ''
+let refusingServer: net.Server | undefined
+
+beforeAll(async () => {
+  refusingServer = net.createServer(socket => socket.destroy())
+  await new Promise<void>(resolve => refusingServer?.listen(0, '127.0.0.1', resolve))
+  refusingProxy = `http://127.0.0.1:${(refusingServer.address() as net.AddressInfo).port}`
+})
+
+afterAll(async () => {
+  await new Promise<void>(resolve =>
+    refusingServer ? refusingServer.close(() => resolve()) : resolve()
+  )
+})
+
 interface Ctx {
   ws: string
   opsParent: string
@@ -148,7 +183,55 @@ function setup(seed: Parameters<typeof seedOpsHome>[1] | null = {}): Ctx {
     opsHome,
     home,
     userHome,
-    env: { HOME: home, OPS_HOME: opsParent, OPS_DOUBLE_USER_HOME: userHome }
+    env: {
+      HOME: home,
+      OPS_HOME: opsParent,
+      OPS_DOUBLE_USER_HOME: userHome,
+      HTTPS_PROXY: refusingProxy,
+      HTTP_PROXY: refusingProxy
+    }
+  }
+}
+
+interface LookupRun {
+  /** Still running 700 ms after its log line: killed (a lookup that never returns). */
+  hung: boolean
+  stdout: string
+  /** The invocation's OPS_DOUBLE_LOG line. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  line: any
+}
+
+/** Runs the double until it exits or, having logged its lookup, is still running 700 ms later. */
+async function lookupRun(
+  c: Ctx,
+  args: string[],
+  extra: Record<string, string | undefined> = {}
+): Promise<LookupRun> {
+  const log = path.join(makeTempDir('nia-lookup-'), 'ops.log')
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '' }
+  for (const [k, v] of Object.entries({ ...c.env, OPS_DOUBLE_LOG: log, ...extra }))
+    if (v !== undefined) env[k] = v
+  const child = spawn(opsBin, args, { cwd: c.ws, env })
+  const out: Buffer[] = []
+  child.stdout.on('data', (d: Buffer) => out.push(d))
+  let exited = false
+  const closed = new Promise<void>(resolve =>
+    child.on('close', () => {
+      exited = true
+      resolve()
+    })
+  )
+  const logged = (): boolean => fs.existsSync(log) && fs.readFileSync(log, 'utf8').includes('\n')
+  while (!exited && !logged()) await new Promise(r => setTimeout(r, 20))
+  if (!exited) await Promise.race([closed, new Promise(r => setTimeout(r, 700))])
+  const hung = !exited
+  child.kill('SIGKILL')
+  await closed
+  return {
+    hung,
+    stdout: Buffer.concat(out).toString('utf8'),
+    line: JSON.parse(fs.readFileSync(log, 'utf8').trim().split('\n')[0])
   }
 }
 
@@ -503,7 +586,7 @@ describe('ops double: environment and home', () => {
     expect(imageLine(r.stdout)).toBe(path.join(c.home, '.ops', 'images', 'my_prover'))
   })
 
-  it('is offline unless OPS_DOUBLE_LATEST_URL is set, and then reads it', async () => {
+  it('reads OPS_DOUBLE_LATEST_URL from a loopback mirror directly, past the proxy, like Go', async () => {
     const c = setup()
     const off = await runOps(['version'], { cwd: c.ws, env: c.env })
     expect(off.stdout).toContain('\x1b[1;33mversion lookup failed, using local.')
@@ -522,40 +605,97 @@ describe('ops double: environment and home', () => {
     }
   })
 
-  it('waits forever on a lookup the network swallows, and fails fast through a refusing proxy, like Go', async () => {
+  it('looks up the real latest.txt on every command; with no proxy it hangs, logged at once', async () => {
     const c = setup()
-    const env = {
-      ...c.env,
-      OPS_DOUBLE_LATEST_URL: 'https://storage.invalid/nanos/release/latest.txt'
+    for (const args of [['version'], ['build', 'target/release/my_prover'], ['update']]) {
+      const r = await lookupRun(c, args, { HTTPS_PROXY: undefined, HTTP_PROXY: undefined })
+      // still running well after it logged the direct connection: killed, never answered
+      expect(r.hung).toBe(true)
+      expect(r.line).toEqual(
+        expect.objectContaining({
+          argv: args,
+          exit: null,
+          hang: 'lookup',
+          lookup: {
+            url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+            proxy: null,
+            connect: 'storage.googleapis.com:443',
+            outcome: 'swallowed'
+          }
+        })
+      )
     }
-    /** Whether `ops version` is still running after 1.5 s (then it is killed). */
-    const hangs = async (extra: Record<string, string> = {}): Promise<boolean> => {
-      const child = spawn(opsBin, ['version'], {
-        cwd: c.ws,
-        env: { PATH: process.env.PATH, ...env, ...extra } as Record<string, string>
-      })
-      const exited = new Promise<string>(resolve => child.on('close', () => resolve('exited')))
-      const first = await Promise.race([
-        exited,
-        new Promise(r => setTimeout(() => r('waiting'), 1500))
-      ])
-      child.kill('SIGKILL')
-      await exited
-      return first === 'waiting'
-    }
-    expect(await hangs()).toBe(true)
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
 
-    const refusing = net.createServer(socket => socket.destroy())
-    await new Promise<void>(resolve => refusing.listen(0, '127.0.0.1', resolve))
+  it('goes through HTTPS_PROXY with CONNECT storage.googleapis.com:443 and fails fast when refused', async () => {
+    const c = setup()
+    const refused = await lookupRun(c, ['version'])
+    expect(refused.hung).toBe(false)
+    expect(refused.stdout).toContain('version lookup failed, using local.')
+    expect(refused.line.lookup).toEqual(
+      expect.objectContaining({
+        url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+        proxy: refusingProxy,
+        connect: refusingProxy.replace('http://', ''),
+        outcome: 'failed'
+      })
+    )
+    // A proxy that reads the request first: it sees the CONNECT of the real host.
+    const seen: string[] = []
+    const recording = net.createServer(socket => {
+      socket.once('data', d => {
+        seen.push(d.toString('latin1').split('\r\n')[0])
+        socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n')
+      })
+    })
+    await new Promise<void>(resolve => recording.listen(0, '127.0.0.1', resolve))
     try {
-      const proxy = `http://127.0.0.1:${(refusing.address() as net.AddressInfo).port}`
-      const r = await runOps(['version'], { cwd: c.ws, env: { ...env, HTTPS_PROXY: proxy } })
-      expect(r.code).toBe(0)
+      const proxy = `http://127.0.0.1:${(recording.address() as net.AddressInfo).port}`
+      // lower case is read when the upper-case variable is empty or unset, as in Go
+      const r = await lookupRun(c, ['version'], { HTTPS_PROXY: '', https_proxy: proxy })
       expect(r.stdout).toContain('version lookup failed, using local.')
-      // NO_PROXY covering the host sends the lookup past the proxy again (and into the void).
-      expect(await hangs({ HTTPS_PROXY: proxy, NO_PROXY: '.invalid' })).toBe(true)
+      expect(r.line.lookup).toEqual(expect.objectContaining({ proxy, outcome: 'failed' }))
+      expect(seen).toEqual(['CONNECT storage.googleapis.com:443 HTTP/1.1'])
     } finally {
-      refusing.close()
+      recording.close()
+    }
+  })
+
+  it.each([
+    ['NO_PROXY naming the host', 'direct', { NO_PROXY: 'storage.googleapis.com' }],
+    ['NO_PROXY naming its domain', 'direct', { NO_PROXY: 'example.org, googleapis.com' }],
+    ['no_proxy (lower case) with a leading dot', 'direct', { no_proxy: '.googleapis.com' }],
+    ['NO_PROXY *', 'direct', { NO_PROXY: '*' }],
+    [
+      'a NO_PROXY ".host" (subdomains only)',
+      'to the proxy',
+      { NO_PROXY: '.storage.googleapis.com' }
+    ],
+    [
+      'a NO_PROXY entry for another port',
+      'to the proxy',
+      { NO_PROXY: 'storage.googleapis.com:80' }
+    ],
+    ['HTTP_PROXY only (the URL is https)', 'direct', { HTTPS_PROXY: undefined }],
+    ['a proxy that is not on this machine', 'nowhere', { HTTPS_PROXY: 'http://192.0.2.1:3128' }]
+  ])('with %s the lookup goes %s', async (_what, how, extra) => {
+    const c = setup()
+    const r = await lookupRun(c, ['version'], extra)
+    if (how === 'to the proxy') {
+      expect(r.hung).toBe(false)
+      expect(r.line.lookup).toEqual(
+        expect.objectContaining({ proxy: refusingProxy, outcome: 'failed' })
+      )
+    } else {
+      expect(r.hung).toBe(true)
+      expect(r.line.lookup).toEqual(
+        expect.objectContaining({
+          proxy: how === 'nowhere' ? 'http://192.0.2.1:3128' : null,
+          connect: how === 'nowhere' ? '192.0.2.1:3128' : 'storage.googleapis.com:443',
+          outcome: 'swallowed'
+        })
+      )
     }
   })
 
@@ -606,7 +746,14 @@ describe('ops double: environment and home', () => {
           ops_render_config: 'false',
           HOME: c.home
         },
-        exit: 0
+        exit: 0,
+        lookup: {
+          url: 'https://storage.googleapis.com/nanos/release/latest.txt',
+          proxy: refusingProxy,
+          connect: refusingProxy.replace('http://', ''),
+          outcome: 'failed',
+          error: expect.any(String)
+        }
       },
       expect.objectContaining({ argv: ['update'], exit: 3 })
     ])
@@ -841,7 +988,49 @@ describe('ops double: build', () => {
     [
       { RebootOnExit: 'true' },
       'json: cannot unmarshal string into Go struct field Config.RebootOnExit of type bool'
-    ]
+    ],
+    // nested structs are decoded as strictly (types.RunConfig, types.ProviderConfig, ...)
+    [{ RunConfig: { Foo: 1 } }, 'json: unknown field "Foo"'],
+    [{ RunConfig: { VirtfsShares: {} } }, 'json: unknown field "VirtfsShares"'], // json:"-"
+    [{ CloudConfig: { Tags: [{ Colour: 'x' }] } }, 'json: unknown field "Colour"'],
+    [
+      { RunConfig: { CPUs: '2' } },
+      'json: cannot unmarshal string into Go struct field RunConfig.RunConfig.CPUs of type int'
+    ],
+    [
+      { RunConfig: { CPUs: 1.5 } },
+      'json: cannot unmarshal number 1.5 into Go struct field RunConfig.RunConfig.CPUs of type int'
+    ],
+    [
+      { RunConfig: { Memory: 2048 } },
+      'json: cannot unmarshal number into Go struct field RunConfig.RunConfig.Memory of type string'
+    ],
+    [
+      { RunConfig: 'x' },
+      'json: cannot unmarshal string into Go struct field Config.RunConfig of type types.RunConfig'
+    ],
+    [
+      { CloudConfig: { Tags: [{ key: 1 }] } },
+      'json: cannot unmarshal number into Go struct field Tag.CloudConfig.Tags.key of type string'
+    ],
+    [
+      { CloudConfig: { RootVolume: { size: '8' } } },
+      'json: cannot unmarshal string into Go struct field CloudVolume.CloudConfig.RootVolume.size of type int64'
+    ],
+    [
+      { Program: 1 },
+      'json: cannot unmarshal number into Go struct field Config.Program of type string'
+    ],
+    [
+      { TargetConfig: { Zone: true } },
+      'json: cannot unmarshal bool into Go struct field Config.TargetConfig of type string'
+    ],
+    [
+      { Force: 'yes' },
+      'json: cannot unmarshal string into Go struct field Config.Force of type bool'
+    ],
+    [{ NameServer: '8.8.8.8' }, 'json: unknown field "NameServer"'], // only NameServers now
+    [{ Runtime: 'x', Env: { A: 1 } }, 'json: unknown field "Runtime"'] // the first error wins
   ])('an unparseable config (%j) exits 0 with no image', async (config, message) => {
     const c = setup()
     const cfg = writeJson(path.join(c.ws, 'm.json'), config)
@@ -854,6 +1043,73 @@ describe('ops double: build', () => {
     expect(r.stderr).toContain('Usage:')
     expect(imageLine(r.stdout)).toBeUndefined()
     expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('decodes nested structs with the Go field types of ops-config-schema.json', async () => {
+    const c = setup()
+    const cfg = writeJson(path.join(c.ws, 'm.json'), {
+      runconfig: { cpus: 2, imagename: 'nested', ThreadsPerCore: -1, Nics: [{ IPAddress: 'a' }] },
+      cloudconfig: { Tags: [{ KEY: 'k', value: 'v', Attribute: { image_label: true } }] },
+      // encoding/json folds keys like Go's unicode.ToUpper(ToLower(r)): long s matches s
+      'Arg\u017f': ['--flag'],
+      Home: '',
+      TargetConfig: { Zone: 'z' }
+    })
+    const r = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.name).toBe('nested')
+    expect(record.manifest).toEqual(
+      expect.objectContaining({
+        RunConfig: { CPUs: 2, ImageName: 'nested', ThreadsPerCore: -1, Nics: [{ IPAddress: 'a' }] },
+        CloudConfig: { Tags: [{ Key: 'k', Value: 'v', Attribute: { ImageLabel: true } }] },
+        Args: ['--flag'],
+        Home: '',
+        TargetConfig: { Zone: 'z' }
+      })
+    )
+    expect(record.args).toEqual(['target/release/my_prover', '--flag'])
+  })
+
+  it('ignores unknown keys, nested ones included, in the pre-loaded defaults (json.Unmarshal)', async () => {
+    const c = setup()
+    const defaults = writeJson(path.join(c.opsParent, 'defaults.json'), {
+      RunConfig: { Nope: 1, Memory: '1G' },
+      Env: { D: '1' }
+    })
+    const r = await runOps(['build', 'target/release/my_prover'], {
+      cwd: c.ws,
+      env: { ...c.env, OPS_DEFAULT_CONFIG: defaults }
+    })
+    expect(r.code).toBe(0)
+    const { record } = readDoubleImage(imageLine(r.stdout) as string)
+    expect(record.manifest.RunConfig).toEqual({ Memory: '1G' })
+    expect(record.env.D).toBe('1')
+  })
+
+  it('decodes with the schema file the mirror embeds, which comes from nanovms/ops', () => {
+    const schema = JSON.parse(fs.readFileSync(OPS_CONFIG_SCHEMA_PATH, 'utf8')) as {
+      source: { repository: string; files: string[] }
+      structs: Record<string, { fields: { go: string; json: string; type: string }[] }>
+    }
+    expect(schema.source.repository).toBe('https://github.com/nanovms/ops')
+    expect(schema.source.files).toEqual(['types/config.go'])
+    const rendered = renderOpsDouble('0.1.46').toString('utf8')
+    expect(rendered).not.toContain(OPS_SCHEMA_PLACEHOLDER)
+    expect(rendered).toContain(JSON.stringify(schema))
+    // every Go type named in a field is a scalar, a container or another struct of the file
+    const structTypes = new Set(Object.keys(schema.structs).map(n => `types.${n}`))
+    for (const { fields } of Object.values(schema.structs)) {
+      for (const f of fields) {
+        const base = f.type.replace(/^(\[\]|\*|map\[string\])+/, '')
+        expect(
+          ['string', 'bool', 'int', 'int64', 'interface {}'].includes(base) || structTypes.has(base)
+        ).toBe(true)
+      }
+    }
   })
 
   it('reports JSON syntax errors the same way (exit 0, no image)', async () => {
@@ -1081,6 +1337,148 @@ describe('ops double: failure injection', () => {
     child.kill('SIGKILL')
     expect(await closed).toBeNull()
     expect(fs.existsSync(image(c))).toBe(false)
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+// dynamically linked programs (real gcc builds; see native.ts)
+// ---------------------------------------------------------------------------------------------
+
+describe('ops double: dynamically linked programs', () => {
+  beforeAll(() => requireGcc())
+
+  /** Builds with the double in c.ws and returns the run and, if any, the image record. */
+  const buildIn = async (c: Ctx, program: string, extra: string[] = [], env = {}) => {
+    // gcc builds for this machine: the image's architecture is the host's (amd64 by default)
+    const arch = extra.includes('--arch') ? [] : ['--arch', hostArch()]
+    seedOpsHome(c.opsParent, { arch: hostArch() })
+    const r = await runOps(['build', program, ...arch, ...extra], {
+      cwd: c.ws,
+      env: { ...c.env, ...env }
+    })
+    const img = imageLine(r.stdout)
+    return { r, record: img ? readDoubleImage(img).record : undefined }
+  }
+
+  it('lists the libraries with the loader (main never runs) and puts the interpreter and libc in the image', async () => {
+    const c = setup()
+    const marker = path.join(c.opsParent, 'main-ran')
+    compileC(path.join(c.ws, 'bin/dyn'), markerProgram(marker))
+    const { r, record } = await buildIn(c, 'bin/dyn')
+    expect(r.code).toBe(0)
+    expect(fs.existsSync(marker)).toBe(false)
+    if (!record) throw new Error('no image')
+    const interp = record.program.interp as string
+    expect(interp).toMatch(/^\/.*ld-linux.*\.so\.\d$/)
+    expect(record.program.needed).toEqual(['libc.so.6'])
+    // the interpreter: at its own path, with the bytes of the file behind the link
+    expect(record.interpreter).toEqual({
+      elf: interp,
+      imagePath: interp,
+      hostPath: interp,
+      size: fs.statSync(interp).size,
+      sha256: sha256(fs.readFileSync(interp))
+    })
+    const libc = record.libraries.find(l => path.posix.basename(l.imagePath) === 'libc.so.6')
+    expect(libc).toBeDefined()
+    expect(libc?.imagePath).toBe(libc?.hostPath)
+    expect(libc?.sha256).toBe(sha256(fs.readFileSync(toolchainLibrary('libc.so.6'))))
+    expect(record.libraries.some(l => l.imagePath.includes('linux-vdso'))).toBe(false)
+  })
+
+  it('never runs a static program, and puts no library in its image', async () => {
+    const c = setup()
+    const marker = path.join(c.opsParent, 'main-ran')
+    compileC(path.join(c.ws, 'static'), markerProgram(marker), { args: ['-static'] })
+    const { r, record } = await buildIn(c, 'static')
+    expect(r.code).toBe(0)
+    expect(fs.existsSync(marker)).toBe(false)
+    expect(record?.program).toEqual(expect.objectContaining({ interp: null, needed: [] }))
+    expect(record?.interpreter).toBeNull()
+    expect(record?.libraries).toEqual([])
+    // the ELF fixtures have neither program headers nor sections: static too
+    const fixture = await buildIn(c, 'target/release/my_prover', ['--arch', 'amd64'])
+    expect(fixture.record?.libraries).toEqual([])
+  })
+
+  it('fails like ops on a library the loader cannot find, and writes no image', async () => {
+    const c = setup()
+    const libs = path.join(c.opsParent, 'libs')
+    compileSharedLib(libs, 'answer', ANSWER_LIB)
+    compileC(path.join(c.ws, 'needs'), answerProgram(path.join(c.opsParent, 'ran')), {
+      args: ['-L', libs, '-lanswer']
+    })
+    const { r } = await buildIn(c, 'needs')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("Ops can't find the following missing libraries:\n")
+    expect(r.stdout).toContain('failed building manifest: Library: libanswer.so => not found')
+    expect(imageLine(r.stdout)).toBeUndefined()
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('finds a library through LD_LIBRARY_PATH; inside the working directory it lands relative to it', async () => {
+    const c = setup()
+    const outside = path.join(c.opsParent, 'libs')
+    const lib = compileSharedLib(outside, 'answer', ANSWER_LIB)
+    compileC(path.join(c.ws, 'needs'), answerProgram(path.join(c.opsParent, 'ran')), {
+      args: ['-L', outside, '-lanswer']
+    })
+    const abs = await buildIn(c, 'needs', [], { LD_LIBRARY_PATH: outside })
+    expect(abs.r.code).toBe(0)
+    expect(abs.record?.libraries).toContainEqual({
+      imagePath: lib,
+      hostPath: lib,
+      size: fs.statSync(lib).size,
+      sha256: sha256(fs.readFileSync(lib))
+    })
+    expect(abs.record?.program.needed).toEqual(['libanswer.so', 'libc.so.6'])
+
+    // The loader prints "vendor/libanswer.so"; ops makes it absolute against its working
+    // directory, then relative again because it lies inside it: /vendor/libanswer.so.
+    const inside = compileSharedLib(path.join(c.ws, 'vendor'), 'answer', ANSWER_LIB)
+    const rel = await buildIn(c, 'needs', [], { LD_LIBRARY_PATH: 'vendor' })
+    expect(rel.r.code).toBe(0)
+    expect(rel.record?.libraries).toContainEqual(
+      expect.objectContaining({ imagePath: '/vendor/libanswer.so', hostPath: inside })
+    )
+  })
+
+  it("resolves $ORIGIN against the program's path relative to the working directory", async () => {
+    const c = setup()
+    compileSharedLib(path.join(c.ws, 'app/lib'), 'answer', ANSWER_LIB)
+    compileC(path.join(c.ws, 'app/bin/prog'), answerProgram(path.join(c.opsParent, 'ran')), {
+      args: ['-L', path.join(c.ws, 'app/lib'), '-lanswer', '-Wl,-rpath,$ORIGIN/../lib']
+    })
+    const { r, record } = await buildIn(c, 'app/bin/prog')
+    expect(r.code).toBe(0)
+    expect(record?.program.imagePath).toBe('/app/bin/prog')
+    expect(record?.libraries.map(l => l.imagePath)).toContain('/app/lib/libanswer.so')
+  })
+
+  it('cannot run the loader of another architecture: an arm64 dynamic program fails on an amd64 host (and back)', async () => {
+    const c = setup()
+    const native = compileC(path.join(c.opsParent, 'native'), markerProgram('/nonexistent/x'))
+    const foreign = hostMachine() === 62 ? 183 : 62
+    const arch = foreign === 183 ? 'arm64' : 'amd64'
+    withMachine(native, path.join(c.ws, 'foreign'), foreign)
+    seedOpsHome(c.opsParent, { arch })
+    const { r } = await buildIn(c, 'foreign', ['--arch', arch])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      `failed building manifest: fork/exec ${path.join(c.ws, 'foreign')}: exec format error`
+    )
+    expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
+  })
+
+  it('needs the program to be executable, as os/exec does', async () => {
+    const c = setup()
+    compileC(path.join(c.ws, 'dyn'), markerProgram('/nonexistent/x'))
+    fs.chmodSync(path.join(c.ws, 'dyn'), 0o644)
+    const { r } = await buildIn(c, 'dyn')
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain(
+      `failed building manifest: fork/exec ${path.join(c.ws, 'dyn')}: permission denied`
+    )
   })
 })
 

@@ -45,7 +45,17 @@ export interface DoubleImageRecord {
   /** The defaults file that was pre-loaded (OPS_DEFAULT_CONFIG or .opsrc), if any. */
   defaultsSource: string | null
   configPath: string | null
-  program: { imagePath: string; hostPath: string; size: number; sha256: string; machine: string }
+  program: {
+    imagePath: string
+    hostPath: string
+    size: number
+    sha256: string
+    machine: string
+    /** PT_INTERP of the ELF, or null. */
+    interp: string | null
+    /** DT_NEEDED of the ELF (empty for a static program, which ops never runs). */
+    needed: string[]
+  }
   /** Program followed by the config's Args. */
   args: string[]
   /** The merged config as used (canonical key names). */
@@ -60,6 +70,14 @@ export interface DoubleImageRecord {
   passthrough: Record<string, unknown>
   /** Files found under <opshome>/common, relative, sorted. */
   common: string[]
+  /**
+   * The dynamic loader as the host's loader listed it for the program (LD_TRACE_LOADED_OBJECTS),
+   * at its listed path in the image with the bytes of the host file; `elf` is PT_INTERP.
+   * Null for a static program.
+   */
+  interpreter: (DoubleImageFile & { elf: string }) | null
+  /** The other shared objects the loader listed, in its order (empty for a static program). */
+  libraries: DoubleImageFile[]
 }
 
 export interface DoubleImage {

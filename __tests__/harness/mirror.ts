@@ -25,6 +25,12 @@ export const OPS_DOUBLE_PLACEHOLDER = '__OPS_DOUBLE_VERSION__'
 /** The placeholder in ops-double.mjs that the mirror replaces with the stand-in, base64. */
 export const OPS_DOUBLE_STANDIN_PLACEHOLDER = '__OPS_DOUBLE_STANDIN__'
 
+/** ops's configuration types, transcribed from nanovms/ops (see its "source"). */
+export const OPS_CONFIG_SCHEMA_PATH = path.join(HARNESS_DIR, 'ops-config-schema.json')
+
+/** The expression in ops-double.mjs that the mirror replaces with the schema's JSON. */
+export const OPS_SCHEMA_PLACEHOLDER = '/* __OPS_CONFIG_SCHEMA__ */ null'
+
 export const DEFAULT_OPS_VERSIONS = ['0.1.45', '0.1.46']
 export const DEFAULT_NANOS_VERSIONS = ['0.1.53', '0.1.54']
 export const DEFAULT_KLIBS = ['gpu_nvidia', 'ntp', 'tls']
@@ -241,18 +247,21 @@ export function commonEntries(files: Record<string, string | Buffer> = COMMON_FI
 
 /**
  * The bytes served as the Ops binary for a version: ops-double.mjs with the version placeholder
- * replaced, the Nanos stand-in (standin.ts, built with gcc on first use) embedded in base64 so
- * the file stays self-contained, and, by default, the shebang pointing at this Node (so PATH
- * does not matter).
+ * replaced, the Nanos stand-in (standin.ts, built with gcc on first use) embedded in base64 and
+ * ops-config-schema.json embedded, so the file stays self-contained, and, by default, the
+ * shebang pointing at this Node (so PATH does not matter).
  */
 export function renderOpsDouble(version: string, opts: { shebang?: string } = {}): Buffer {
   const src = fs.readFileSync(OPS_DOUBLE_PATH, 'utf8')
+  const schema = JSON.stringify(JSON.parse(fs.readFileSync(OPS_CONFIG_SCHEMA_PATH, 'utf8')))
   const shebang = opts.shebang ?? `#!${process.execPath}`
   const body = src
     .split(OPS_DOUBLE_PLACEHOLDER)
     .join(version)
     .split(OPS_DOUBLE_STANDIN_PLACEHOLDER)
     .join(standinBlob().toString('base64'))
+    .split(OPS_SCHEMA_PLACEHOLDER)
+    .join(schema)
   return Buffer.from(body.replace(/^#![^\n]*/, shebang), 'utf8')
 }
 

@@ -3,9 +3,12 @@
  * ops-double: a strict test double of the Ops CLI (nanovms/ops), for the nanos-image-action tests.
  *
  * It imitates `ops build`, `ops version` and refuses `ops update`, following
- * /work/shared/reference/ops-contract.md, quirks included. It never touches the network except
- * $OPS_DOUBLE_LATEST_URL. The "image" it writes boots a stand-in kernel under QEMU and carries a
- * record of what went in (see writeImage).
+ * /work/shared/reference/ops-contract.md, quirks included. Like ops, every command first looks
+ * up latest.txt (see fetchLatest: through the environment's proxy, never beyond loopback).
+ * A dynamically linked program is run with LD_TRACE_LOADED_OBJECTS=1 and the libraries the
+ * loader lists go into the image, as ops does (see sharedLibs). The configuration is decoded
+ * with the Go types of ops-config-schema.json. The "image" it writes boots a stand-in kernel
+ * under QEMU and carries a record of what went in (see writeImage).
  *
  * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
  * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
@@ -15,11 +18,13 @@
  * ops_render_config, and the user database home for ~/.opsrc):
  *   OPS_DOUBLE_USER_HOME   stands in for the user database: the home whose .opsrc is read
  *                          (the real ops asks the user database, not $HOME)
- *   OPS_DOUBLE_LATEST_URL  URL fetched instead of storage.googleapis.com/nanos/release/latest.txt;
- *                          unset = offline ("version lookup failed, using local.")
+ *   OPS_DOUBLE_LATEST_URL  URL fetched instead of storage.googleapis.com/nanos/release/latest.txt
+ *                          (a loopback mirror). Either way the proxy variables apply as in Go, and
+ *                          a connection beyond loopback is swallowed: logged, then no answer ever
  *   OPS_DOUBLE_FAIL        exit1 | panic | noimage | missingfile | hang
  *   OPS_DOUBLE_DELAY_MS    sleep before writing the image
- *   OPS_DOUBLE_LOG         append one JSON line per invocation
+ *   OPS_DOUBLE_LOG         append one JSON line per invocation (with `lookup`: url, proxy,
+ *                          connect, outcome answered | failed | swallowed)
  *   OPS_DOUBLE_IMAGE_SIZE  total image size in bytes (filler after the record)
  *   OPS_DOUBLE_IMAGE_FILL  program (default) | zero | random
  */
@@ -33,7 +38,7 @@ const YELLOW = '\x1b[1;33m%s\x1b[0m'
 const GREEN = '\x1b[1;32m%s\x1b[0m'
 const BLUE = '\x1b[1;34m%s\x1b[0m'
 
-let fs, path, os, crypto, http, https, tls
+let fs, path, os, crypto, http, https, tls, net, childProcess
 
 class Exit {
   constructor(code) {
@@ -89,6 +94,7 @@ function writeLog(code, extra) {
       HOME: e.HOME ?? null
     },
     exit: code,
+    ...(state.lookup ? { lookup: state.lookup } : {}),
     ...extra
   }
   try {
@@ -326,130 +332,163 @@ function toPlain(node) {
 
 const goKind = node => (node.t === 'null' ? 'null' : node.t)
 
-/** Go types of the top-level fields of types.Config that ops knows. */
-const CONFIG_FIELDS = {
-  Args: '[]string',
-  Dirs: '[]string',
-  Files: '[]string',
-  MapDirs: 'map[string]string',
-  Env: 'map[string]string',
-  Program: 'string',
-  ProgramPath: 'string',
-  Mounts: 'map[string]string',
-  ManifestPassthrough: 'map[string]interface {}',
-  Klibs: '[]string',
-  KlibDir: 'string',
-  BaseVolumeSz: 'string',
-  RebootOnExit: 'bool',
-  Debugflags: '[]string',
-  NoTrace: '[]string',
-  NameServers: '[]string',
-  Boot: 'string',
-  Kernel: 'string',
-  UefiBoot: 'string',
-  Uefi: 'bool',
-  TargetRoot: 'string',
-  DisableArgsCopy: 'bool',
-  NanosVersion: 'string',
-  NightlyBuild: 'bool',
-  RunConfig: 'types.RunConfig',
-  CloudConfig: 'types.ProviderConfig',
-  TargetConfig: 'map[string]string',
-  Version: 'string',
-  Language: 'string',
-  Description: 'string',
-  BuildDir: 'string',
-  Force: 'bool',
-  LocalFilesParentDirectory: 'string',
-  VolumesDir: 'string'
+// The Go types of ops's configuration come from ops-config-schema.json, transcribed from
+// nanovms/ops types/config.go (see its "source"). The mirror embeds the file at the placeholder
+// below when it renders the double; the raw script reads it from beside itself.
+const EMBEDDED_SCHEMA = /* __OPS_CONFIG_SCHEMA__ */ null
+
+let schemaCache = null
+function opsSchema() {
+  if (schemaCache) return schemaCache
+  let schema = EMBEDDED_SCHEMA
+  if (!schema) {
+    const file = path.join(path.dirname(path.resolve(process.argv[1])), 'ops-config-schema.json')
+    schema = JSON.parse(fs.readFileSync(file, 'utf8'))
+  }
+  const structs = {}
+  for (const [name, s] of Object.entries(schema.structs)) {
+    const fields = s.fields.filter(f => f.json !== '-') // json:"-": never decoded
+    structs[s.goType] = {
+      name,
+      exact: new Map(fields.map(f => [f.json, f])),
+      folded: new Map(fields.map(f => [foldName(f.json), f]))
+    }
+  }
+  schemaCache = { root: schema.structs[schema.root].goType, structs }
+  return schemaCache
 }
 
-function canonicalField(key) {
-  if (Object.prototype.hasOwnProperty.call(CONFIG_FIELDS, key)) return key
-  const lower = key.toLowerCase()
-  for (const f of Object.keys(CONFIG_FIELDS)) if (f.toLowerCase() === lower) return f
-  return null
+/** encoding/json's foldName: ASCII upper-cased, other runes ToUpper(ToLower(r)). */
+function foldName(s) {
+  let out = ''
+  for (const ch of s) {
+    if (ch.charCodeAt(0) < 0x80) out += ch.toUpperCase()
+    else {
+      const up = ch.toLowerCase().toUpperCase()
+      out += [...up].length === 1 ? up : ch // only simple (one-rune) case mappings, like Go
+    }
+  }
+  return out
+}
+
+const INT_RANGE = {
+  int: [-(2n ** 63n), 2n ** 63n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n]
 }
 
 /**
- * Decodes a parsed config node INTO cfg (mutating it) like Go: maps merged key-wise, structs
- * field-wise, slices and scalars replaced, null clears maps/slices and leaves scalars alone.
- * Returns the first error (Go saves the first and goes on), or null.
+ * Decodes a parsed config node INTO cfg (mutating it) the way Go's encoding/json decodes into a
+ * types.Config: struct fields matched exactly or case-insensitively, nested structs included;
+ * maps merged key-wise, structs field-wise, slices and scalars replaced; null clears maps, slices
+ * and pointers and leaves everything else alone; unknown keys are errors only when
+ * disallowUnknown (a json.Decoder with DisallowUnknownFields). Only keys present in the input
+ * appear in cfg. Returns the first error (Go saves the first and goes on), or null.
  */
 function decodeConfig(node, cfg, disallowUnknown) {
+  const schema = opsSchema()
   let first = null
   const save = msg => {
     if (!first) first = new JsonError(msg)
   }
-  const typeErr = (n, field, type) =>
-    save(`json: cannot unmarshal ${goKind(n)} into Go struct field Config.${field} of type ${type}`)
+  // UnmarshalTypeError: Struct is the innermost struct being decoded, Field the JSON names of
+  // the fields from the root (map keys and slice indexes are not part of it).
+  const typeErr = (value, type, ctx) =>
+    save(
+      ctx
+        ? `json: cannot unmarshal ${value} into Go struct field ${ctx.struct}.${ctx.stack.join('.')} of type ${type}`
+        : `json: cannot unmarshal ${value} into Go value of type ${type}`
+    )
+
+  /** Decodes n into a value of Go type `type`; `old` is the current value; returns the new one. */
+  function decode(n, type, old, ctx) {
+    if (type === 'interface {}') return toPlain(n)
+    if (type.startsWith('*')) {
+      if (n.t === 'null') return undefined
+      return decode(n, type.slice(1), old, ctx)
+    }
+    if (type.startsWith('[]')) {
+      if (n.t === 'null') return undefined
+      if (n.t !== 'array') {
+        typeErr(goKind(n), type, ctx)
+        return old
+      }
+      const elem = type.slice(2)
+      return n.items.map(it => {
+        const v = decode(it, elem, undefined, ctx)
+        return v === undefined ? zero(elem) : v
+      })
+    }
+    if (type.startsWith('map[string]')) {
+      if (n.t === 'null') return undefined
+      if (n.t !== 'object') {
+        typeErr(goKind(n), type, ctx)
+        return old
+      }
+      const elem = type.slice('map[string]'.length)
+      const m = old && typeof old === 'object' ? old : {}
+      for (const [k, it] of n.pairs) {
+        const v = decode(it, elem, undefined, ctx)
+        m[k] = v === undefined ? zero(elem) : v
+      }
+      return m
+    }
+    if (schema.structs[type]) {
+      if (n.t === 'null') return old
+      if (n.t !== 'object') {
+        typeErr(goKind(n), type, ctx)
+        return old
+      }
+      const s = schema.structs[type]
+      const o = old && typeof old === 'object' ? old : {}
+      for (const [key, it] of n.pairs) {
+        const f = s.exact.get(key) ?? s.folded.get(foldName(key))
+        if (!f) {
+          if (disallowUnknown) save(`json: unknown field ${JSON.stringify(key)}`)
+          continue
+        }
+        const inner = { struct: s.name, stack: [...(ctx ? ctx.stack : []), f.json] }
+        const v = decode(it, f.type, o[f.go], inner)
+        if (v === undefined) delete o[f.go]
+        else o[f.go] = v
+      }
+      return o
+    }
+    // scalars
+    if (n.t === 'null') return old
+    if (type === 'string') {
+      if (n.t === 'string') return n.v
+    } else if (type === 'bool') {
+      if (n.t === 'bool') return n.v
+    } else if (INT_RANGE[type]) {
+      if (n.t === 'number') {
+        const [lo, hi] = INT_RANGE[type]
+        if (/^-?\d+$/.test(n.raw) && BigInt(n.raw) >= lo && BigInt(n.raw) <= hi)
+          return Number(n.raw)
+        typeErr(`number ${n.raw}`, type, ctx)
+        return old
+      }
+    } else {
+      throw new Error(`ops-config-schema.json: unsupported Go type ${type}`)
+    }
+    typeErr(goKind(n), type, ctx)
+    return old
+  }
+
+  function zero(type) {
+    if (type === 'string') return ''
+    if (type === 'bool') return false
+    if (INT_RANGE[type]) return 0
+    if (schema.structs[type]) return {}
+    return null
+  }
 
   if (node.t === 'null') return null
   if (node.t !== 'object') {
     return new JsonError(
-      `json: cannot unmarshal ${goKind(node)} into Go value of type types.Config`
+      `json: cannot unmarshal ${goKind(node)} into Go value of type ${schema.root}`
     )
   }
-  for (const [key, v] of node.pairs) {
-    const f = canonicalField(key)
-    if (!f) {
-      if (disallowUnknown) save(`json: unknown field ${JSON.stringify(key)}`)
-      continue
-    }
-    const type = CONFIG_FIELDS[f]
-    switch (type) {
-      case 'string':
-        if (v.t === 'string') cfg[f] = v.v
-        else if (v.t !== 'null') typeErr(v, f, type)
-        break
-      case 'bool':
-        if (v.t === 'bool') cfg[f] = v.v
-        else if (v.t !== 'null') typeErr(v, f, type)
-        break
-      case '[]string':
-        if (v.t === 'null') delete cfg[f]
-        else if (v.t !== 'array') typeErr(v, f, type)
-        else {
-          cfg[f] = v.items.map(it => {
-            if (it.t === 'string') return it.v
-            if (it.t !== 'null') typeErr(it, f, 'string')
-            return ''
-          })
-        }
-        break
-      case 'map[string]string':
-        if (v.t === 'null') delete cfg[f]
-        else if (v.t !== 'object') typeErr(v, f, type)
-        else {
-          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
-          for (const [k, it] of v.pairs) {
-            if (it.t === 'string') m[k] = it.v
-            else if (it.t === 'null') m[k] = ''
-            else typeErr(it, f, 'string')
-          }
-          cfg[f] = m
-        }
-        break
-      case 'map[string]interface {}':
-        if (v.t === 'null') delete cfg[f]
-        else if (v.t !== 'object') typeErr(v, f, type)
-        else {
-          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
-          for (const [k, it] of v.pairs) m[k] = toPlain(it)
-          cfg[f] = m
-        }
-        break
-      default:
-        // struct types (RunConfig, CloudConfig): merged field-wise; inner fields not checked
-        if (v.t === 'null') break
-        if (v.t !== 'object') typeErr(v, f, type)
-        else {
-          const m = cfg[f] && typeof cfg[f] === 'object' ? cfg[f] : {}
-          for (const [k, it] of v.pairs) m[k] = toPlain(it)
-          cfg[f] = m
-        }
-    }
-  }
+  decode(node, schema.root, cfg, null)
   return first
 }
 
@@ -622,50 +661,131 @@ function readLocalLatest(opsHome) {
   }
 }
 
+/** What ops's package init fetches on every command (lepton/const.go). */
+const LATEST_URL = 'https://storage.googleapis.com/nanos/release/latest.txt'
+
+/** Hosts a test may really connect to: loopback only, so that no test ever reaches the internet. */
+function isLoopbackHost(host) {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '::1'
+}
+
+function defaultPort(u) {
+  return u.port || (u.protocol === 'https:' ? '443' : '80')
+}
+
 /**
- * Go's http.ProxyFromEnvironment: HTTPS_PROXY / HTTP_PROXY by scheme (upper case first), not for
- * NO_PROXY hosts nor for localhost and loopback addresses.
+ * Go's http.ProxyFromEnvironment (golang.org/x/net/http/httpproxy): HTTPS_PROXY for https and
+ * HTTP_PROXY for http URLs, upper case first, empty values skipped; a value without a scheme is
+ * read as http://; no proxy for localhost and loopback addresses, nor for NO_PROXY entries ("*",
+ * IPs and CIDRs, "host" matching itself and its subdomains, ".host" its subdomains only, an
+ * optional ":port" that must match). Returns null for a direct connection.
  */
 function proxyFor(url) {
   const target = new URL(url)
   const env = name => process.env[name] || process.env[name.toLowerCase()] || ''
-  const proxy = target.protocol === 'https:' ? env('HTTPS_PROXY') : env('HTTP_PROXY')
+  let proxy
+  if (target.protocol === 'https:') proxy = env('HTTPS_PROXY')
+  else if (target.protocol === 'http:') {
+    proxy = env('HTTP_PROXY')
+    if (proxy && process.env.REQUEST_METHOD) return { error: 'refusing to use HTTP_PROXY in CGI' }
+  }
   if (!proxy) return null
-  const host = target.hostname.replace(/^\[|\]$/g, '')
-  if (host === 'localhost' || /^127\./.test(host) || host === '::1') return null
-  const noProxy = env('NO_PROXY')
-  for (const entry of noProxy
-    .split(',')
-    .map(e => e.trim().replace(/:\d+$/, ''))
-    .filter(Boolean)) {
+  const host = target.hostname.replace(/^\[|\]$/g, '').toLowerCase()
+  const port = defaultPort(target)
+  if (host === 'localhost' || isLoopbackHost(host)) return null
+  const ip = net.isIP(host) ? host : null
+  for (let entry of env('NO_PROXY').split(',')) {
+    entry = entry.trim().toLowerCase()
+    if (!entry) continue
+    if (entry === '*') return null
+    const cidr = /^(.+)\/(\d+)$/.exec(entry)
+    if (cidr && net.isIP(cidr[1])) {
+      if (ip && net.isIP(ip) === net.isIP(cidr[1])) {
+        const list = new net.BlockList()
+        list.addSubnet(cidr[1], Number(cidr[2]), net.isIP(ip) === 6 ? 'ipv6' : 'ipv4')
+        if (list.check(ip, net.isIP(ip) === 6 ? 'ipv6' : 'ipv4')) return null
+      }
+      continue
+    }
+    let phost = entry
+    let pport = ''
+    const hp = /^(\[[^\]]*\]|[^:]*):(\d*)$/.exec(entry)
+    if (hp) {
+      phost = hp[1].replace(/^\[|\]$/g, '')
+      pport = hp[2]
+      if (!phost) continue
+    }
+    if (net.isIP(phost)) {
+      if (ip && ip === phost && (!pport || pport === port)) return null
+      continue
+    }
+    if (phost.startsWith('*.')) phost = phost.slice(1)
+    const matchHost = !phost.startsWith('.')
+    if (matchHost) phost = `.${phost}`
     if (
-      entry === '*' ||
-      host === entry.replace(/^\./, '') ||
-      host.endsWith(entry.startsWith('.') ? entry : `.${entry}`)
+      (host.endsWith(phost) || (matchHost && host === phost.slice(1))) &&
+      (!pport || pport === port)
     )
       return null
   }
-  return new URL(proxy.includes('://') ? proxy : `http://${proxy}`)
+  let parsed
+  try {
+    parsed = new URL(proxy)
+    if (!parsed.host) throw new Error('no host')
+  } catch {
+    try {
+      parsed = new URL(`http://${proxy}`)
+    } catch {
+      return { error: `invalid proxy address ${JSON.stringify(proxy)}` }
+    }
+  }
+  return parsed
 }
 
 /**
- * Like ops' package init: http.Get(latest.txt) with Go's default client, so with no timeout and
- * no status check; the body is the version. A host under .invalid stands in for a network that
- * drops packets: without a proxy the lookup never returns, as the real one would not.
+ * Like ops' package init: http.Get(latest.txt) with Go's default client, so through
+ * ProxyFromEnvironment, with no timeout and no status check; the body is the version. The URL is
+ * the real one unless OPS_DOUBLE_LATEST_URL names another (a test's mirror).
+ *
+ * No test may reach the internet, so the double connects only to loopback addresses. A
+ * connection to any other host (storage.googleapis.com itself, or a proxy that is not on this
+ * machine) stands for a network that swallows packets: it is logged to OPS_DOUBLE_LOG at once
+ * (lookup.outcome "swallowed") and the lookup never returns, as the real one would not.
  */
 async function fetchLatest() {
-  const url = process.env.OPS_DOUBLE_LATEST_URL
-  if (!url) return null
-  const proxy = proxyFor(url)
+  const url = process.env.OPS_DOUBLE_LATEST_URL || LATEST_URL
+  const target = new URL(url)
+  let proxy = proxyFor(url)
+  const lookup = { url, proxy: null, connect: `${target.hostname}:${defaultPort(target)}` }
+  state.lookup = lookup
+  if (proxy && proxy.error) {
+    lookup.outcome = 'failed'
+    lookup.error = proxy.error
+    return null
+  }
+  if (proxy) {
+    lookup.proxy = `${proxy.protocol}//${proxy.host}` // never its credentials
+    lookup.connect = `${proxy.hostname}:${defaultPort(proxy)}`
+  }
+  const connectHost = proxy ? proxy.hostname : target.hostname
+  if (!isLoopbackHost(connectHost)) {
+    lookup.outcome = 'swallowed'
+    writeLog(null, { hang: 'lookup' })
+    // Never answered: wait forever (a timer keeps Node from exiting on its own).
+    await new Promise(() => setInterval(() => {}, 1 << 30))
+  }
   return new Promise(resolve => {
     let done = false
-    const finish = v => {
-      if (!done) {
-        done = true
-        resolve(v)
-      }
+    const finish = (v, error) => {
+      if (done) return
+      done = true
+      lookup.outcome = v === null ? 'failed' : 'answered'
+      if (error) lookup.error = String(error.message || error)
+      resolve(v)
     }
     const onResponse = res => {
+      lookup.status = res.statusCode
       const chunks = []
       const body = () => finish(Buffer.concat(chunks).toString('utf8').replace(/\n$/, ''))
       res.on('data', c => chunks.push(c))
@@ -674,52 +794,52 @@ async function fetchLatest() {
       res.on('aborted', body)
     }
     try {
-      const target = new URL(url)
       if (proxy) {
-        // Through the proxy: CONNECT for https, an absolute-form GET for http.
+        const proxyTls = proxy.protocol === 'https:'
+        if (proxy.protocol !== 'http:' && !proxyTls) {
+          return finish(null, new Error(`proxy scheme ${proxy.protocol} not imitated`))
+        }
+        const agentOpts = { host: proxy.hostname, port: Number(defaultPort(proxy)) }
+        const proxyMod = proxyTls ? https : http
+        const auth = proxy.username
+          ? {
+              'Proxy-Authorization': `Basic ${Buffer.from(`${decodeURIComponent(proxy.username)}:${decodeURIComponent(proxy.password)}`).toString('base64')}`
+            }
+          : {}
         if (target.protocol === 'https:') {
-          const req = http.request({
-            host: proxy.hostname,
-            port: proxy.port || 80,
+          // Through the proxy with CONNECT, then TLS to the target over the tunnel.
+          const req = proxyMod.request({
+            ...agentOpts,
             method: 'CONNECT',
-            path: `${target.hostname}:${target.port || 443}`
+            path: `${target.hostname}:${defaultPort(target)}`,
+            headers: { host: `${target.hostname}:${defaultPort(target)}`, ...auth }
           })
           req.on('connect', (res, socket) => {
-            if (res.statusCode !== 200) return finish(null)
+            if (res.statusCode !== 200) {
+              socket.destroy()
+              return finish(null, new Error(`proxy answered CONNECT with ${res.statusCode}`))
+            }
             https
               .get(
                 url,
                 { createConnection: () => tls.connect({ socket, servername: target.hostname }) },
                 onResponse
               )
-              .on('error', () => finish(null))
+              .on('error', e => finish(null, e))
           })
-          req.on('error', () => finish(null))
+          req.on('error', e => finish(null, e))
           req.end()
         } else {
-          http
-            .get(
-              {
-                host: proxy.hostname,
-                port: proxy.port || 80,
-                path: url,
-                headers: { host: target.host }
-              },
-              onResponse
-            )
-            .on('error', () => finish(null))
+          proxyMod
+            .get({ ...agentOpts, path: url, headers: { host: target.host, ...auth } }, onResponse)
+            .on('error', e => finish(null, e))
         }
         return
       }
-      if (target.hostname.endsWith('.invalid')) {
-        // The network swallows it: wait forever (a timer keeps Node from exiting on its own).
-        setInterval(() => {}, 1 << 30)
-        return
-      }
       const mod = target.protocol === 'https:' ? https : http
-      mod.get(url, onResponse).on('error', () => finish(null))
-    } catch {
-      finish(null)
+      mod.get(url, onResponse).on('error', e => finish(null, e))
+    } catch (e) {
+      finish(null, e)
     }
   })
 }
@@ -825,6 +945,211 @@ function checkElf(progPath, arch) {
     )
   }
   return { machine: names[machine], class: 64 }
+}
+
+// ---------------------------------------------------------------------------------------------
+// dynamically linked programs (lepton/ldd_linux.go)
+// ---------------------------------------------------------------------------------------------
+
+const PT_INTERP = 3
+const PT_DYNAMIC = 2
+const SHT_DYNAMIC = 6
+const DT_NEEDED = 1
+
+/**
+ * What Go's debug/elf tells ops about a 64-bit little-endian ELF (checkElf accepts no other):
+ * PT_INTERP and PT_DYNAMIC from the program headers, DT_NEEDED from the SHT_DYNAMIC section and
+ * the string table it links to (File.ImportedLibraries reads sections, not segments).
+ * Returns null when Go could not read it (ops then treats the program as static).
+ */
+function elfDynamicInfo(file) {
+  let buf
+  try {
+    buf = fs.readFileSync(file)
+  } catch {
+    return null
+  }
+  if (buf.length < 64) return null
+  const u16 = o => buf.readUInt16LE(o)
+  const u32 = o => buf.readUInt32LE(o)
+  const u64 = o => {
+    const v = buf.readBigUInt64LE(o)
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Infinity : Number(v)
+  }
+  const inside = (off, len) => Number.isFinite(off) && off >= 0 && off + len <= buf.length
+  const info = { machine: u16(18), interpreter: null, dynamicSegment: false, needed: [] }
+
+  const phoff = u64(32)
+  const phentsize = u16(54)
+  const phnum = u16(56)
+  if (phnum > 0) {
+    if (phentsize < 56 || !inside(phoff, phnum * phentsize)) return null
+    for (let k = 0; k < phnum; k++) {
+      const p = phoff + k * phentsize
+      const type = u32(p)
+      if (type === PT_DYNAMIC) info.dynamicSegment = true
+      if (type === PT_INTERP && info.interpreter === null) {
+        const off = u64(p + 8)
+        const size = u64(p + 32)
+        if (!inside(off, size) || size < 1) return null
+        // the path without its terminating NUL (lepton/ldd_darwin.go reads it the same way)
+        info.interpreter = buf.toString('latin1', off, off + size - 1)
+      }
+    }
+  }
+
+  const shoff = u64(40)
+  const shentsize = u16(58)
+  const shnum = u16(60)
+  if (shnum > 0) {
+    if (shentsize < 64 || !inside(shoff, shnum * shentsize)) return null
+    const sh = k => {
+      const o = shoff + k * shentsize
+      return { type: u32(o + 4), offset: u64(o + 24), size: u64(o + 32), link: u32(o + 40) }
+    }
+    for (let k = 0; k < shnum; k++) {
+      const s = sh(k)
+      if (s.type !== SHT_DYNAMIC) continue
+      if (s.link >= shnum || !inside(s.offset, s.size)) return null
+      const str = sh(s.link)
+      if (!inside(str.offset, str.size)) return null
+      for (let o = s.offset; o + 16 <= s.offset + s.size; o += 16) {
+        const tag = buf.readBigInt64LE(o)
+        if (tag !== BigInt(DT_NEEDED)) continue
+        const at = u64(o + 8)
+        if (!Number.isFinite(at) || at >= str.size) return null
+        const end = buf.indexOf(0, str.offset + at)
+        if (end < 0 || end >= str.offset + str.size) return null
+        info.needed.push(buf.toString('latin1', str.offset + at, end))
+      }
+      break // SectionByType: the first SHT_DYNAMIC section
+    }
+  }
+  return info
+}
+
+/** The e_machine this kernel executes natively (os.arch of the machine running the double). */
+function hostMachine() {
+  return { x64: 62, arm64: 183 }[process.arch] ?? null
+}
+
+/** Whether binfmt_misc has an enabled handler that lets this kernel run another machine's ELF. */
+function binfmtHandles(machine) {
+  const name = { 62: 'qemu-x86_64', 183: 'qemu-aarch64' }[machine]
+  if (!name) return false
+  try {
+    return /^enabled/m.test(fs.readFileSync(`/proc/sys/fs/binfmt_misc/${name}`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
+/** Go's text for an errno from os/exec (fork/exec <path>: <strerror>). */
+function goExecError(file, code) {
+  const msgs = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    ENOEXEC: 'exec format error',
+    ENOTDIR: 'not a directory',
+    ELOOP: 'too many levels of symbolic links',
+    ETXTBSY: 'text file busy'
+  }
+  return `fork/exec ${file}: ${msgs[code] || code}`
+}
+
+/**
+ * getSharedLibs: for a program whose ELF imports libraries, ops runs the program itself with
+ * its own environment plus LD_TRACE_LOADED_OBJECTS=1 (so the host's dynamic loader, honouring
+ * LD_LIBRARY_PATH, lists what it would load instead of running main), and reads its stdout: the
+ * linux-vdso line is skipped; on every other line the word before the last (the path before
+ * "(0x...)") is the library, made absolute against the current directory and relative to it
+ * again when it lies inside it. A line saying "not found" stops the build:
+ *   Ops can't find the following missing libraries:
+ *   failed building manifest: Library: <line>[\n<line>...]
+ * Each library goes into the image at that path, holding the bytes of the host file (symbolic
+ * links followed). The loader lists the interpreter (PT_INTERP) like any other object.
+ * A program that imports nothing (static, or a static-pie) is never run. Returns
+ * { interpreter, needed, libraries } or null for such a program. `info` is elfDynamicInfo's.
+ */
+async function sharedLibs(program, info) {
+  const abs = path.resolve(process.cwd(), program)
+  if (!info || info.needed.length === 0) return null
+
+  // os/exec: a foreign machine's ELF is not run by the kernel (no /bin/sh retry as libuv does).
+  const machine = info.machine
+  if (machine !== hostMachine() && !binfmtHandles(machine))
+    fatal(`failed building manifest: ${goExecError(abs, 'ENOEXEC')}`)
+  try {
+    fs.accessSync(abs, fs.constants.X_OK)
+  } catch (e) {
+    fatal(`failed building manifest: ${goExecError(abs, e.code)}`)
+  }
+  if (info.interpreter !== null && !fs.existsSync(info.interpreter))
+    fatal(`failed building manifest: ${goExecError(abs, 'ENOENT')}`)
+
+  const { stdout, code, signal, error } = await new Promise(resolve => {
+    const child = childProcess.spawn(abs, [], {
+      cwd: process.cwd(),
+      env: { ...process.env, LD_TRACE_LOADED_OBJECTS: '1' },
+      stdio: ['ignore', 'pipe', 'ignore']
+    })
+    const chunks = []
+    child.stdout.on('data', c => chunks.push(c))
+    child.on('error', e => resolve({ error: e, stdout: '' }))
+    child.on('close', (c, s) =>
+      resolve({ code: c, signal: s, stdout: Buffer.concat(chunks).toString('utf8') })
+    )
+  })
+  if (error) fatal(`failed building manifest: ${goExecError(abs, error.code)}`)
+
+  const cwd = process.cwd()
+  const libraries = []
+  const missing = []
+  for (const raw of stdout.split('\n')) {
+    const text = raw.trim()
+    if (text === '' || text.startsWith('linux-vdso.so')) continue
+    const parts = text.split(' ')
+    if (parts[0].startsWith('linux-vdso.so')) continue
+    if (text.includes('not found')) {
+      missing.push(text)
+      continue
+    }
+    if (parts.length < 2) continue
+    let lib = path.resolve(cwd, parts[parts.length - 2])
+    if (lib.startsWith(cwd)) lib = lib.slice(cwd.length + 1)
+    libraries.push(lib.trim())
+  }
+  if (missing.length > 0) {
+    out("Ops can't find the following missing libraries:\n")
+    fatal(`failed building manifest: Library: ${missing.join('\n')}`)
+  }
+  if (signal) fatal(`failed building manifest: signal: ${signal}`)
+  if (code !== 0) fatal(`failed building manifest: exit status ${code}`)
+
+  const entries = []
+  for (const lib of libraries) {
+    const host = path.resolve(cwd, lib)
+    let st
+    try {
+      st = fs.statSync(host)
+    } catch (e) {
+      // fs.Manifest.AddFile: the host file must exist
+      fatal(`failed building manifest: file "${lib}" is missing: ${goFsError('stat', lib, e)}`)
+    }
+    entries.push({
+      imagePath: path.posix.join('/', lib),
+      hostPath: host,
+      size: st.size,
+      sha256: sha256File(host)
+    })
+  }
+  const interp =
+    info.interpreter === null ? null : entries.find(e => e.imagePath === info.interpreter) || null
+  return {
+    interpreter: interp ? { ...interp, elf: info.interpreter } : null,
+    needed: info.needed,
+    libraries: entries.filter(e => e !== interp)
+  }
 }
 
 function walkDir(entry, out) {
@@ -1317,6 +1642,9 @@ async function build(args, opsHome, latest) {
   }
 
   const mounts = cfg.Mounts ? processMounts(cfg.Mounts, opsHome) : { given: {}, image: {} }
+  // getSharedLibs comes after the config's files, before the manifest is written
+  const elfInfo = elfDynamicInfo(programHost)
+  const dynamic = await sharedLibs(program, elfInfo)
   checkPassthrough(cfg.ManifestPassthrough)
 
   const opsEnv = {
@@ -1350,7 +1678,9 @@ async function build(args, opsHome, latest) {
       hostPath: programHost,
       size: progStat.size,
       sha256: sha256File(programHost),
-      machine: elf.machine
+      machine: elf.machine,
+      interp: elfInfo ? elfInfo.interpreter : null,
+      needed: elfInfo ? elfInfo.needed : []
     },
     args: [program, ...(cfg.Args || [])],
     manifest: cfg,
@@ -1361,7 +1691,9 @@ async function build(args, opsHome, latest) {
     mapDirs,
     klibs,
     passthrough: cfg.ManifestPassthrough || {},
-    common: listFiles(path.join(opsHome, 'common'))
+    common: listFiles(path.join(opsHome, 'common')),
+    interpreter: dynamic ? dynamic.interpreter : null,
+    libraries: dynamic ? dynamic.libraries : []
   }
 
   const delay = parseInt(process.env.OPS_DOUBLE_DELAY_MS || '0', 10)
@@ -1390,6 +1722,8 @@ async function main() {
   http = await import('node:http')
   https = await import('node:https')
   tls = await import('node:tls')
+  net = await import('node:net')
+  childProcess = await import('node:child_process')
 
   // Package init of the real ops: the ops home is created and latest.txt is looked up for EVERY
   // command, before the command line is even parsed.

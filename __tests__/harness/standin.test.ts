@@ -16,6 +16,7 @@ import {
   makeTempDir,
   makeWorkspace,
   programBlock,
+  REFUSED_PROXY_ENV,
   seedOpsHome,
   type Workspace,
   writeFile
@@ -71,7 +72,12 @@ function buildImageIn(ws: Workspace, spec: ImageSpec): string {
   }
   const r = spawnSync(opsBin, args, {
     cwd: ws.dir,
-    env: { PATH: process.env.PATH, HOME: makeTempDir('nia-home-'), OPS_HOME: opsParent },
+    env: {
+      PATH: process.env.PATH,
+      HOME: makeTempDir('nia-home-'),
+      OPS_HOME: opsParent,
+      ...REFUSED_PROXY_ENV
+    },
     encoding: 'utf8'
   })
   const image = /^Bootable image file:(.*)$/m.exec(r.stdout)?.[1]
@@ -481,7 +487,7 @@ describe('the stand-in and the image layout', () => {
     seedOpsHome(opsParent)
     const r = spawnSync(opsBin, ['build', ws.relBinary], {
       cwd: ws.dir,
-      env: { PATH: process.env.PATH, HOME: ws.dir, OPS_HOME: opsParent },
+      env: { PATH: process.env.PATH, HOME: ws.dir, OPS_HOME: opsParent, ...REFUSED_PROXY_ENV },
       encoding: 'utf8'
     })
     const img = /^Bootable image file:(.*)$/m.exec(r.stdout)?.[1] as string

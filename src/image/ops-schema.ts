@@ -9,7 +9,11 @@ export type Manifest = Record<string, unknown>
 
 export type Kind = 'string' | 'boolean' | 'strings' | 'stringMap' | 'object' | 'passthrough'
 
-/** The top-level keys ops 0.1.46 accepts (case-insensitively) and the JSON type of each. */
+/**
+ * The top-level keys of ops's `types.Config` (matched case-insensitively) and the JSON type of
+ * each. `RunConfig` and `CloudConfig` are structs that ops checks field by field; here they are
+ * only required to be objects, and ops's own error is quoted if their contents are wrong.
+ */
 export const OPS_CONFIG_SCHEMA: Readonly<Record<string, Kind>> = {
   Args: 'strings',
   BaseVolumeSz: 'string',
@@ -35,16 +39,20 @@ export const OPS_CONFIG_SCHEMA: Readonly<Record<string, Kind>> = {
   NanosVersion: 'string',
   NightlyBuild: 'boolean',
   NoTrace: 'strings',
+  PackageBaseURL: 'string',
+  PackageManifestURL: 'string',
   Program: 'string',
   ProgramPath: 'string',
   RebootOnExit: 'boolean',
   RunConfig: 'object',
   TargetConfig: 'stringMap',
   TargetRoot: 'string',
+  TFSv4: 'boolean',
   Uefi: 'boolean',
   UefiBoot: 'string',
   Version: 'string',
-  VolumesDir: 'string'
+  VolumesDir: 'string',
+  home: 'string'
 }
 const CANONICAL = new Map(Object.keys(OPS_CONFIG_SCHEMA).map(key => [key.toLowerCase(), key]))
 
