@@ -128,6 +128,8 @@ export interface LoopbackServer {
  */
 export async function startLoopbackServer<L extends BaseLoggedRequest>(opts: {
   log: L[]
+  /** How long an idle keep-alive connection stays open (default 30 s). */
+  keepAliveTimeoutMs?: number
   makeEntry: (base: BaseLoggedRequest) => L
   handle: (
     req: http.IncomingMessage,
@@ -143,7 +145,8 @@ export async function startLoopbackServer<L extends BaseLoggedRequest>(opts: {
   let listening = false
   let port = 0
 
-  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
+  const keepAliveTimeout = opts.keepAliveTimeoutMs ?? 30_000
+  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout }, (req, res) => {
     const entry = opts.makeEntry({
       method: req.method ?? '',
       path: req.url ?? '',
