@@ -18,8 +18,6 @@
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
-import type * as http from 'node:http'
-import * as os from 'node:os'
 import * as path from 'node:path'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -27,28 +25,19 @@ import * as zlib from 'node:zlib'
 import {
   BlobError,
   BlockBlobStore,
-  serveBlob,
   signedBlobUrl,
   type BlobOperation,
+  type BlobTarget,
   type WritableBlob
 } from './azure-blob.js'
-import {
-  applyFault,
-  Faults,
-  type Fault,
-  type FaultController as EndpointFaultController,
-  type FaultPlan as EndpointFaultPlan
+import type {
+  FaultController as EndpointFaultController,
+  FaultPlan as EndpointFaultPlan
 } from './faults.js'
-import {
-  drain,
-  loopbackNoProxy,
-  sendJson,
-  startLoopbackServer,
-  type BaseLoggedRequest,
-  type LoopbackServer
-} from './loopback-http.js'
-import { bearerToken, idsFromToken, makeRuntimeToken, type TokenIds } from './runtime-token.js'
-import { serveTwirp, TwirpError } from './twirp.js'
+import { loopbackNoProxy, type BaseLoggedRequest } from './loopback-http.js'
+import { blobDir, startResultsService } from './results-service.js'
+import { makeRuntimeToken, runToken, type TokenIds } from './runtime-token.js'
+import { TwirpError } from './twirp.js'
 
 export { makeRuntimeToken } from './runtime-token.js'
 export { TWIRP_STATUS, type TwirpCode } from './twirp.js'
@@ -168,13 +157,9 @@ export async function startArtifactService(
   const repository = opts.repository ?? 'octo-org/octo-repo'
   const runId = String(opts.runId ?? 4242)
   const token = makeRuntimeToken(runBackendId, jobBackendId)
-  const ownDir = opts.dir === undefined
-  const dir = opts.dir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'artifact-service-')))
-  await fsp.mkdir(dir, { recursive: true })
+  const files = await blobDir('artifact-service-', opts)
+  const dir = files.dir
 
-  const faults = new Faults<FaultEndpoint>()
-  if (opts.faults) faults.plan(opts.faults)
-  const requests: LoggedRequest[] = []
   const uploads: UploadedArtifact[] = []
   const store = new BlockBlobStore(dir)
   const pendingById = new Map<string, PendingUpload>()
@@ -389,75 +374,43 @@ export async function startArtifactService(
 
   // ---------------------------------------------------------------- server
 
-  const handle = async (
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    entry: LoggedRequest,
-    timing: LoopbackServer
-  ): Promise<void> => {
-    const note = (f: Fault['kind']): void => {
-      entry.fault = f
+  const resolveBlob = (blobId: string, query: Map<string, string>): BlobTarget => {
+    const pending = pendingById.get(blobId)
+    const finalized = finalizedBlobs.get(blobId)
+    const sig = pending?.sig ?? finalized?.sig
+    if (sig === undefined) {
+      throw new BlobError(404, 'BlobNotFound', 'The specified blob does not exist.')
     }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (url.pathname.startsWith(TWIRP_PATH_PREFIX)) {
-      entry.endpoint = url.pathname.slice(TWIRP_PATH_PREFIX.length)
-      const method = entry.endpoint
-      return serveTwirp<TokenIds>({
-        req,
-        res,
-        method,
-        handlers: TWIRP_HANDLERS,
-        fault: async () => {
-          const fault = faults.take([method as TwirpMethod])
-          return fault !== undefined && (await applyFault(fault, req, res, 'twirp', note, timing))
-        },
-        authorize: r => {
-          const ids = idsFromToken(bearerToken(r.headers['authorization']) ?? '')
-          return ids && ids.runBackendId === runBackendId ? ids : undefined
-        }
-      })
+    if (query.get('sig') !== sig) {
+      throw new BlobError(
+        403,
+        'AuthenticationFailed',
+        'Server failed to authenticate the request. Make sure the signature is formed correctly.'
+      )
     }
-    if (url.pathname.startsWith(BLOB_PATH_PREFIX)) {
-      return serveBlob({
-        url,
-        req,
-        res,
-        store,
-        prefix: BLOB_PATH_PREFIX,
-        setOperation: op => {
-          entry.endpoint = op
-        },
-        fault: async op => {
-          const fault = faults.take([op, 'blob'])
-          return fault !== undefined && (await applyFault(fault, req, res, 'blob', note, timing))
-        },
-        resolve: (blobId, _op, query) => {
-          const pending = pendingById.get(blobId)
-          const finalized = finalizedBlobs.get(blobId)
-          const sig = pending?.sig ?? finalized?.sig
-          if (sig === undefined) {
-            throw new BlobError(404, 'BlobNotFound', 'The specified blob does not exist.')
-          }
-          if (query.get('sig') !== sig) {
-            throw new BlobError(
-              403,
-              'AuthenticationFailed',
-              'Server failed to authenticate the request. Make sure the signature is formed correctly.'
-            )
-          }
-          return { writable: pending?.blob, readable: finalized?.artifact }
-        },
-        finalizedMessage: 'The artifact of this blob is already finalized.'
-      })
-    }
-    await drain(req)
-    sendJson(res, 404, { code: 'bad_route', msg: `no route for ${req.url}` })
+    return { writable: pending?.blob, readable: finalized?.artifact }
   }
 
-  const server = await startLoopbackServer<LoggedRequest>({
-    log: requests,
+  const { server, faults, requests } = await startResultsService<
+    TokenIds,
+    FaultEndpoint,
+    LoggedRequest
+  >({
+    faults: opts.faults,
     makeEntry: base => base,
-    handle
+    twirpPrefix: TWIRP_PATH_PREFIX,
+    blobPrefix: BLOB_PATH_PREFIX,
+    routes: () => ({
+      twirp: {
+        handlers: TWIRP_HANDLERS,
+        authorize: r => runToken(r.headers, runBackendId)?.ids
+      },
+      blob: {
+        store,
+        resolve: (blobId, _op, query) => resolveBlob(blobId, query),
+        finalizedMessage: 'The artifact of this blob is already finalized.'
+      }
+    })
   })
   baseUrl = server.url
   const env = envFor(jobBackendId)
@@ -504,9 +457,7 @@ export async function startArtifactService(
     async close() {
       if (server.isClosed()) return
       await server.close()
-      if (ownDir && !opts.keepFiles) {
-        await fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined)
-      }
+      await files.remove()
     }
   }
 }

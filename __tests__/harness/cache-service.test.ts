@@ -2,12 +2,12 @@
  * Drives the REAL @actions/cache client (in a child process, see cache-with-client.mjs) against
  * the loopback cache service (v2 protocol).
  */
-import { spawn } from 'node:child_process'
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
-import * as os from 'node:os'
 import * as path from 'node:path'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { fileURLToPath } from 'node:url'
 import {
   ALREADY_EXISTS_MESSAGE,
@@ -20,120 +20,67 @@ import {
   createCacheArchive,
   startCacheService,
   type CacheService,
-  type CacheServiceOptions
+  type CacheServiceOptions,
+  type CacheTwirpMethod
 } from './cache-service.js'
+import { parseClientResult, plainLines, type ClientResult } from './client-result.js'
+import { makeTempDir, removeDir } from './fixtures.js'
+import { cleanupAllRuns, cleanupRun, errors, runAction, warnings } from './run-action.js'
 
-const HERE = path.dirname(fileURLToPath(import.meta.url))
-const CLIENT = path.join(HERE, 'cache-with-client.mjs')
+const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cache-with-client.mjs')
 
-interface ClientOutcome {
-  ok: boolean
-  result?: unknown
-  name?: string
-  message?: string
+interface ClientOutcome extends ClientResult {
   stdout: string
-  stderr: string
-  /** `::warning::` lines of the client, decoded. */
+  /** The client's warnings and errors (workflow commands, decoded). */
   warnings: string[]
-  /** `::error::` lines of the client, decoded. */
   errors: string[]
-  /** Plain lines (core.info). */
+  /** Its plain lines (core.info). */
   infos: string[]
-  code: number | null
   ms: number
 }
 
 type ClientRequest =
   | { op: 'available' }
-  | {
-      op: 'save'
-      paths: string[]
-      key: string
-      options?: Record<string, unknown>
-      enableCrossOsArchive?: boolean
-    }
-  | {
-      op: 'restore'
-      paths: string[]
-      key: string
-      restoreKeys?: string[]
-      options?: Record<string, unknown>
-      enableCrossOsArchive?: boolean
-    }
-
-const decodeCommand = (s: string): string =>
-  s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%')
-
-/** The environment of the test process without anything a runner or a developer set for the cache. */
-function cleanEnv(): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined) continue
-    if (/^(ACTIONS_|GITHUB_|RUNNER_|CACHE_UPLOAD_|SEGMENT_DOWNLOAD_)/.test(k)) continue
-    out[k] = v
-  }
-  return out
-}
+  | { op: 'save'; paths: string[]; key: string }
+  | { op: 'restore'; paths: string[]; key: string; restoreKeys?: string[] }
 
 /**
- * Runs one client operation with `workspace` as GITHUB_WORKSPACE (the client's tar root) and its
- * own RUNNER_TEMP.
+ * Runs one operation of the real client the way the runner runs an action (see runAction), with
+ * `ws` as GITHUB_WORKSPACE: the client's tar works relative to it.
  */
 async function runClient(
   env: Record<string, string>,
-  workspace: string,
-  request: ClientRequest,
-  timeoutMs = 100_000
+  ws: string,
+  request: ClientRequest
 ): Promise<ClientOutcome> {
-  const started = Date.now()
-  const runnerTemp = await fsp.mkdtemp(path.join(os.tmpdir(), 'cache-client-temp-'))
-  try {
-    return await new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [CLIENT, JSON.stringify(request)], {
-        cwd: workspace,
-        env: { ...cleanEnv(), GITHUB_WORKSPACE: workspace, RUNNER_TEMP: runnerTemp, ...env },
-        stdio: ['ignore', 'pipe', 'pipe']
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-      child.on('error', reject)
-      child.on('close', code => {
-        clearTimeout(timer)
-        const lines = stdout.split('\n')
-        const line = lines.find(l => l.startsWith('@@RESULT '))
-        if (!line) {
-          reject(new Error(`client printed no result (exit ${code})\n${stdout}\n${stderr}`))
-          return
-        }
-        const parsed = JSON.parse(line.slice('@@RESULT '.length)) as Pick<
-          ClientOutcome,
-          'ok' | 'result' | 'name' | 'message'
-        >
-        const commands = (prefix: string): string[] =>
-          lines.filter(l => l.startsWith(prefix)).map(l => decodeCommand(l.slice(prefix.length)))
-        resolve({
-          ...parsed,
-          stdout,
-          stderr,
-          warnings: commands('::warning::'),
-          errors: commands('::error::'),
-          infos: lines.filter(l => l && !l.startsWith('::') && !l.startsWith('@@RESULT ')),
-          code,
-          ms: Date.now() - started
-        })
-      })
-    })
-  } finally {
-    await fsp.rm(runnerTemp, { recursive: true, force: true })
+  const run = await runAction({
+    entry: CLIENT,
+    cwd: ws,
+    env: {
+      ...env,
+      CACHE_CLIENT_REQUEST: JSON.stringify(request),
+      // Client tuning a developer might have set.
+      CACHE_UPLOAD_CONCURRENCY: undefined,
+      CACHE_UPLOAD_CHUNK_SIZE: undefined,
+      SEGMENT_DOWNLOAD_TIMEOUT_MINS: undefined
+    }
+  })
+  cleanupRun(run)
+  const result = parseClientResult(run.stdout)
+  if (!result) {
+    throw new Error(`client printed no result (exit ${run.code})\n${run.stdout}\n${run.stderr}`)
+  }
+  return {
+    ...result,
+    stdout: run.stdout,
+    warnings: warnings(run.stdout),
+    errors: errors(run.stdout),
+    infos: plainLines(run.stdout),
+    ms: run.durationMs
   }
 }
 
-async function makeDir(prefix: string): Promise<string> {
-  return fsp.mkdtemp(path.join(os.tmpdir(), prefix))
-}
+afterAll(() => cleanupAllRuns())
 
 /** A small tree like the action caches: an executable, a kernel image, a nested file. */
 async function writeTree(root: string, seed: string): Promise<Map<string, Buffer>> {
@@ -164,22 +111,46 @@ async function expectTree(root: string, files: Map<string, Buffer>): Promise<voi
   }
 }
 
-async function setup(opts: CacheServiceOptions = {}): Promise<{
+interface Fixture {
   svc: CacheService
+  /** Scratch directory, removed with the service. */
   work: string
-  dispose: () => Promise<void>
-}> {
+}
+
+async function withService<T>(
+  opts: CacheServiceOptions,
+  fn: (svc: CacheService, work: string) => Promise<T>
+): Promise<T> {
   const svc = await startCacheService(opts)
-  const work = await makeDir('cache-client-')
-  return {
-    svc,
-    work,
-    dispose: async () => {
-      await svc.close()
-      await fsp.rm(work, { recursive: true, force: true })
-    }
+  const work = makeTempDir('cache-client-')
+  try {
+    return await fn(svc, work)
+  } finally {
+    await svc.close()
+    removeDir(work)
   }
 }
+
+/** A fresh service and scratch directory for each test of the enclosing describe. */
+function fixtureForEachTest(): Fixture {
+  const fx = {} as Fixture
+  beforeEach(async () => {
+    fx.svc = await startCacheService()
+    fx.work = makeTempDir('cache-client-')
+  })
+  afterEach(async () => {
+    await fx.svc.close()
+    removeDir(fx.work)
+  })
+  return fx
+}
+
+/** A test with its own service, run concurrently with the others of its kind (see below). */
+const concurrentServiceTest = (
+  name: string,
+  opts: CacheServiceOptions,
+  fn: (svc: CacheService, work: string) => Promise<void>
+): void => test.concurrent(name, () => withService(opts, fn))
 
 /** A fresh workspace (the client extracts relative to GITHUB_WORKSPACE). */
 async function workspace(work: string, name: string): Promise<string> {
@@ -213,37 +184,43 @@ async function pathWithoutZstd(work: string): Promise<string> {
   return bin
 }
 
+/** `size` random bytes (incompressible: the archive is as large), written in 4 MiB pieces. */
 async function writeRandomFile(file: string, size: number): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true })
-  const fh = await fsp.open(file, 'w')
-  try {
-    for (let written = 0; written < size;) {
-      const n = Math.min(4 * MiB, size - written)
-      await fh.write(crypto.randomBytes(n))
-      written += n
-    }
-  } finally {
-    await fh.close()
+  function* pieces(): Generator<Buffer> {
+    for (let left = size; left > 0; left -= 4 * MiB)
+      yield crypto.randomBytes(Math.min(left, 4 * MiB))
   }
+  await pipeline(Readable.from(pieces()), fs.createWriteStream(file))
 }
 
-async function sha256File(file: string): Promise<string> {
+const digestOf = async (file: string): Promise<string> => {
   const hash = crypto.createHash('sha256')
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer)
+  await pipeline(fs.createReadStream(file), hash)
   return hash.digest('hex')
 }
 
-/** Saves `files` (written under a new workspace) with the real client; returns the entry id. */
-async function saveTree(
+/** Writes a tree into a new workspace and saves `ops` with the real client. */
+async function trySave(
   svc: CacheService,
   work: string,
   key: string,
   seed = key,
   env = svc.env
-): Promise<{ id: number; files: Map<string, Buffer> }> {
+): Promise<{ outcome: ClientOutcome; ws: string; files: Map<string, Buffer> }> {
   const ws = await workspace(work, `save-${crypto.randomUUID()}`)
   const files = await writeTree(ws, seed)
-  const outcome = await runClient(env, ws, { op: 'save', paths: ['ops'], key })
+  return { outcome: await runClient(env, ws, { op: 'save', paths: ['ops'], key }), ws, files }
+}
+
+/** trySave, which must succeed; returns the entry id. */
+async function saveTree(
+  svc: CacheService,
+  work: string,
+  key: string,
+  opts: { seed?: string; env?: Record<string, string> } = {}
+): Promise<{ id: number; files: Map<string, Buffer> }> {
+  const { outcome, files } = await trySave(svc, work, key, opts.seed, opts.env)
   if (!outcome.ok || typeof outcome.result !== 'number' || outcome.result < 0) {
     throw new Error(`save of ${key} failed: ${outcome.stdout}`)
   }
@@ -280,18 +257,10 @@ const restore = (
   })
 
 describe('cache service + real @actions/cache client', () => {
-  let svc: CacheService
-  let work: string
-  let dispose: () => Promise<void>
-
-  beforeEach(async () => {
-    ;({ svc, work, dispose } = await setup())
-  })
-  afterEach(async () => {
-    await dispose()
-  })
+  const fx = fixtureForEachTest()
 
   test('isFeatureAvailable() needs ACTIONS_CACHE_SERVICE_V2 and ACTIONS_RESULTS_URL', async () => {
+    const { svc, work } = fx
     expect(svc.env).toMatchObject({
       ACTIONS_CACHE_SERVICE_V2: 'True',
       ACTIONS_RESULTS_URL: `${svc.url}/`,
@@ -310,6 +279,7 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('save, then restore into a fresh workspace: identical bytes and modes', async () => {
+    const { svc, work } = fx
     const first = await workspace(work, 'run1')
     const files = await writeTree(first, 'v1')
     const saved = await runClient(svc.env, first, { op: 'save', paths: ['ops'], key: 'ops-v1' })
@@ -333,7 +303,13 @@ describe('cache service + real @actions/cache client', () => {
     expect(svc.requests.map(r => r.status)).toEqual([200, 201, 200])
     expect(svc.requests.map(r => r.key)).toEqual(['ops-v1', 'ops-v1', 'ops-v1'])
     expect(svc.requests.map(r => r.version)).toEqual(Array(3).fill(entry!.version))
-    expect(svc.requests[2]!.sizeBytes).toBe(String(entry!.size))
+    // What the client sends: proto field names, int64 as a JSON string, no metadata.
+    expect(svc.requests[0]!.body).toEqual({ key: 'ops-v1', version: entry!.version })
+    expect(svc.requests[2]!.body).toEqual({
+      key: 'ops-v1',
+      version: entry!.version,
+      size_bytes: String(entry!.size)
+    })
 
     const second = await workspace(work, 'run2')
     const restored = await restore(svc, second, 'ops-v1')
@@ -343,10 +319,13 @@ describe('cache service + real @actions/cache client', () => {
     expect((await fsp.stat(path.join(second, 'ops/bin/ops'))).mode & 0o777).toBe(0o755)
     expect(endpoints(svc).slice(3)).toEqual(['GetCacheEntryDownloadURL', 'GetBlob'])
     expect(svc.requests[3]).toMatchObject({ key: 'ops-v1', matchedKey: 'ops-v1', status: 200 })
+    // No restore keys: the field is left out (protobuf-ts omits defaults).
+    expect(svc.requests[3]!.body).toEqual({ key: 'ops-v1', version: entry!.version })
     expect(svc.requests[4]).toMatchObject({ entryId: entry!.id, status: 200 })
   })
 
   test('a miss returns undefined quietly (ok: false), without a download', async () => {
+    const { svc, work } = fx
     await saveTree(svc, work, 'ops-v1')
     const ws = await workspace(work, 'miss')
     const outcome = await restore(svc, ws, 'kernel-v1', ['kernel-'])
@@ -362,10 +341,16 @@ describe('cache service + real @actions/cache client', () => {
       restoreKeys: ['kernel-'],
       matchedKey: ''
     })
+    expect(lookup.body).toEqual({
+      key: 'kernel-v1',
+      restore_keys: ['kernel-'],
+      version: cacheVersion(['ops'], ZSTD)
+    })
     expect(fs.existsSync(path.join(ws, 'ops'))).toBe(false)
   })
 
   test('restore keys match exactly first, else as prefixes (newest first)', async () => {
+    const { svc, work } = fx
     const t0 = Date.now() - 60_000
     const older = await seedTree(svc, work, 'ops-linux-1', 'older', new Date(t0))
     const newer = await seedTree(svc, work, 'ops-linux-12', 'newer', new Date(t0 + 1000))
@@ -386,7 +371,8 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('the primary key itself matches as a prefix: the caller must compare the matched key', async () => {
-    const saved = await saveTree(svc, work, 'nanos-kernel-0.1.52', 'kernel 0.1.52')
+    const { svc, work } = fx
+    const saved = await saveTree(svc, work, 'nanos-kernel-0.1.52', { seed: 'kernel 0.1.52' })
     const ws = await workspace(work, 'prefix-of-primary')
     const outcome = await restore(svc, ws, 'nanos-kernel-0.1.5')
     // A hit for another key: 0.1.52's files, reported as a restore-key hit.
@@ -397,6 +383,7 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('the version scopes entries: other paths or another compression method miss', async () => {
+    const { svc, work } = fx
     await saveTree(svc, work, 'ops-v1')
     const other = await workspace(work, 'other-paths')
     const otherPaths = await runClient(svc.env, other, {
@@ -434,11 +421,10 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('a second save of the same key and version is refused (409) and reported as a reserve failure', async () => {
-    const first = await saveTree(svc, work, 'ops-v1', 'first')
+    const { svc, work } = fx
+    const first = await saveTree(svc, work, 'ops-v1', { seed: 'first' })
     const before = await svc.readArchive('ops-v1')
-    const ws = await workspace(work, 'again')
-    await writeTree(ws, 'second')
-    const again = await runClient(svc.env, ws, { op: 'save', paths: ['ops'], key: 'ops-v1' })
+    const { outcome: again } = await trySave(svc, work, 'ops-v1', 'second')
     // saveCache does not throw: it returns -1 and says so at info level (no warning).
     expect(again).toMatchObject({ ok: true, result: -1, warnings: [], errors: [] })
     expect(again.infos).toContain(
@@ -452,7 +438,8 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('cache scopes: a branch reads its own and the default branch, writes only its own', async () => {
-    const main = await saveTree(svc, work, 'ops-v1', 'main')
+    const { svc, work } = fx
+    const main = await saveTree(svc, work, 'ops-v1', { seed: 'main' })
     const feature = svc.envWith({
       scopes: [
         { scope: 'refs/heads/feature', permission: CACHE_READ | CACHE_WRITE },
@@ -464,7 +451,7 @@ describe('cache service + real @actions/cache client', () => {
     await expectTree(fromMain, main.files)
 
     // The same key saves again in the feature scope, and the feature branch then prefers it.
-    const own = await saveTree(svc, work, 'ops-v1', 'feature', feature)
+    const own = await saveTree(svc, work, 'ops-v1', { seed: 'feature', env: feature })
     expect(svc.entries().map(e => [e.key, e.scope])).toEqual([
       ['ops-v1', 'refs/heads/main'],
       ['ops-v1', 'refs/heads/feature']
@@ -475,17 +462,16 @@ describe('cache service + real @actions/cache client', () => {
     expect(svc.requests.at(-1)).toMatchObject({ endpoint: 'GetBlob', entryId: own.id })
 
     // The default branch does not see the feature branch's entries.
-    await saveTree(svc, work, 'feature-only', 'f', feature)
+    await saveTree(svc, work, 'feature-only', { seed: 'f', env: feature })
     const mainWs = await workspace(work, 'main-reads')
     expect((await restore(svc, mainWs, 'feature-only')).result).toBeUndefined()
   })
 
   test('read-only and write-only tokens, and ACTIONS_CACHE_MODE, as the client reports them', async () => {
+    const { svc, work } = fx
     await saveTree(svc, work, 'ops-v1')
-    const ws = await workspace(work, 'ws')
-    await writeTree(ws, 'x')
     const readOnly = svc.envWith({ scopes: [{ scope: 'refs/heads/main', permission: CACHE_READ }] })
-    const denied = await runClient(readOnly, ws, { op: 'save', paths: ['ops'], key: 'ops-v2' })
+    const { outcome: denied, ws } = await trySave(svc, work, 'ops-v2', 'x', readOnly)
     expect(denied.result).toBe(-1)
     expect(denied.warnings).toEqual([
       `Failed to save: Unable to reserve cache with key ops-v2. More details: ${WRITE_DENIED_MESSAGE}`
@@ -517,6 +503,7 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('a corrupted archive makes the restore fail with a warning (a miss)', async () => {
+    const { svc, work } = fx
     await saveTree(svc, work, 'ops-v1')
     const good = await svc.readArchive('ops-v1')
     await svc.replaceArchive('ops-v1', crypto.randomBytes(good.length))
@@ -534,6 +521,7 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('a truncated archive fails the restore after tar extracted part of it', async () => {
+    const { svc, work } = fx
     const ws = await workspace(work, 'save')
     const files = await writeTree(ws, 'v1')
     await writeRandomFile(path.join(ws, 'ops/big.bin'), 4 * MiB)
@@ -562,7 +550,8 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('a well-formed archive with tampered contents restores the tampered bytes', async () => {
-    const saved = await saveTree(svc, work, 'ops-v1', 'genuine')
+    const { svc, work } = fx
+    const saved = await saveTree(svc, work, 'ops-v1', { seed: 'genuine' })
     const evil = await workspace(work, 'evil')
     const tampered = await writeTree(evil, 'tampered')
     await svc.replaceArchive('ops-v1', await createCacheArchive(evil, ['ops']))
@@ -575,29 +564,19 @@ describe('cache service + real @actions/cache client', () => {
     expect(version).not.toBe(saved.files.get('ops/kernel/version.txt')!.toString())
   })
 
-  test('download failures: 500 is not retried, 404 is not noticed until tar fails, deleted entries miss', async () => {
+  test('download failures: a 404 is not noticed until tar fails, a dropped lookup fails at once, deleted entries miss', async () => {
+    const { svc, work } = fx
     await saveTree(svc, work, 'ops-v1')
-    svc.faults.inject('GetBlob', 500)
-    const e500 = await restore(svc, await workspace(work, 'a'), 'ops-v1')
-    process.stdout.write(`e500 ${e500.ms}\n`)
-    expect(e500.result).toBeUndefined()
-    expect(e500.warnings).toEqual([
-      'Failed to restore: downloadCache failed: Cache service responded with 500'
-    ])
-    expect(statusesOf(svc, 'GetBlob')).toEqual([500])
-
     // The plain HTTP download does not check the status: the error body becomes the "archive".
     svc.faults.inject('GetBlob', 404)
     const e404 = await restore(svc, await workspace(work, 'b'), 'ops-v1')
-    process.stdout.write(`e404 ${e404.ms} ${JSON.stringify(e404.warnings)}\n`)
     expect(e404.result).toBeUndefined()
     expect(e404.warnings[0]).toMatch(/^Failed to restore: .*tar.* failed/)
-    expect(statusesOf(svc, 'GetBlob')).toEqual([500, 404])
+    expect(statusesOf(svc, 'GetBlob')).toEqual([404])
 
     // A dropped Twirp connection fails at once (NetworkError, not retried).
     svc.faults.inject('GetCacheEntryDownloadURL', 'drop')
     const dropped = await restore(svc, await workspace(work, 'c'), 'ops-v1')
-    process.stdout.write(`drop ${dropped.ms}\n`)
     expect(dropped.result).toBeUndefined()
     expect(dropped.warnings[0]).toMatch(
       /^Failed to restore: Failed to GetCacheEntryDownloadURL: Unable to make request: ECONNRESET\n/
@@ -613,14 +592,13 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('429 on CreateCacheEntry is not retried (rate limit warning), save reports a reserve failure', async () => {
-    const ws = await workspace(work, 'ws')
-    await writeTree(ws, 'x')
+    const { svc, work } = fx
     svc.faults.inject('CreateCacheEntry', {
       kind: 'status',
       status: 429,
       headers: { 'Retry-After': '60' }
     })
-    const outcome = await runClient(svc.env, ws, { op: 'save', paths: ['ops'], key: 'ops-v1' })
+    const { outcome } = await trySave(svc, work, 'ops-v1')
     expect(outcome.result).toBe(-1)
     expect(outcome.warnings).toEqual([
       "You've hit a rate limit, your rate limit will reset in 60 seconds"
@@ -633,12 +611,11 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('an unreachable service (connection refused) fails save and restore at once', async () => {
+    const { svc, work } = fx
     await saveTree(svc, work, 'ops-v1')
     await svc.unreachable()
-    const ws = await workspace(work, 'ws')
-    await writeTree(ws, 'x')
-    const [saved, restored] = await Promise.all([
-      runClient(svc.env, ws, { op: 'save', paths: ['ops'], key: 'ops-v2' }),
+    const [{ outcome: saved }, restored] = await Promise.all([
+      trySave(svc, work, 'ops-v2'),
       restore(svc, await workspace(work, 'r'), 'ops-v1')
     ])
     expect(saved.result).toBe(-1)
@@ -659,10 +636,11 @@ describe('cache service + real @actions/cache client', () => {
   })
 
   test('an archive over 128 MiB goes up in 64 MiB blocks (Put Block, Put Block List)', async () => {
+    const { svc, work } = fx
     const ws = await workspace(work, 'big')
     const big = path.join(ws, 'ops/big.img')
     await writeRandomFile(big, 130 * MiB)
-    const expected = await sha256File(big)
+    const expected = await digestOf(big)
     const started = Date.now()
     const saved = await runClient(svc.env, ws, { op: 'save', paths: ['ops'], key: 'big' })
     const saveMs = Date.now() - started
@@ -677,7 +655,7 @@ describe('cache service + real @actions/cache client', () => {
     const back = await workspace(work, 'big-back')
     const restored = await restore(svc, back, 'big')
     expect(restored.result).toBe('big')
-    expect(await sha256File(path.join(back, 'ops/big.img'))).toBe(expected)
+    expect(await digestOf(path.join(back, 'ops/big.img'))).toBe(expected)
     process.stdout.write(
       `130 MiB through the real client: save ${saveMs} ms, restore ${restored.ms} ms\n`
     )
@@ -685,35 +663,30 @@ describe('cache service + real @actions/cache client', () => {
 })
 
 describe('the cache protocol, raw', () => {
-  let svc: CacheService
-  let work: string
-  let dispose: () => Promise<void>
-
-  beforeEach(async () => {
-    ;({ svc, work, dispose } = await setup())
-  })
-  afterEach(async () => {
-    await dispose()
-  })
+  const fx = fixtureForEachTest()
 
   const call = async (
     method: string,
     body: unknown,
     opts: { token?: string; contentType?: string; raw?: string } = {}
   ): Promise<{ status: number; json: Record<string, unknown> }> => {
-    const res = await fetch(`${svc.url}${CACHE_TWIRP_PREFIX}${method}`, {
+    const res = await fetch(`${fx.svc.url}${CACHE_TWIRP_PREFIX}${method}`, {
       method: 'POST',
       headers: {
         'Content-Type': opts.contentType ?? 'application/json',
-        Authorization: `Bearer ${opts.token ?? svc.runtimeToken}`
+        Authorization: `Bearer ${opts.token ?? fx.svc.runtimeToken}`
       },
       body: opts.raw ?? JSON.stringify(body)
     })
     return { status: res.status, json: (await res.json()) as Record<string, unknown> }
   }
   const version = cacheVersion(['ops'], ZSTD)
+  /** Put Blob (a single-shot upload) to a signed URL. */
+  const putBlob = (url: string, body: string): Promise<Response> =>
+    fetch(url, { method: 'PUT', headers: { 'x-ms-blob-type': 'BlockBlob' }, body })
 
   test('Twirp: token, route, content type and protojson decoding', async () => {
+    const { svc } = fx
     const create = { key: 'k', version }
     expect(await call('CreateCacheEntry', create, { token: 'not-a-jwt' })).toMatchObject({
       status: 401,
@@ -803,6 +776,7 @@ describe('the cache protocol, raw', () => {
   })
 
   test('blob: signatures, permissions, expiry, blocks, finalize checks, Range downloads', async () => {
+    const { svc } = fx
     const created = await call('CreateCacheEntry', { key: 'blocks', version })
     const upload = String(created.json['signed_upload_url'])
     const blockUrl = (id: string): string =>
@@ -810,20 +784,15 @@ describe('the cache protocol, raw', () => {
     const idA = Buffer.from('block-000000').toString('base64')
     const idB = Buffer.from('block-000001').toString('base64')
 
-    const badSig = await fetch(upload.replace(/sig=[^&]+/, 'sig=wrong'), {
-      method: 'PUT',
-      headers: { 'x-ms-blob-type': 'BlockBlob' },
-      body: 'nope'
-    })
-    expect(badSig.status).toBe(403)
-    expect(badSig.headers.get('x-ms-error-code')).toBe('AuthenticationFailed')
-    // The signature covers the expiry: moving it fails too.
-    const moved = await fetch(upload.replace(/se=[^&]+/, 'se=2099-01-01T00%3A00%3A00Z'), {
-      method: 'PUT',
-      headers: { 'x-ms-blob-type': 'BlockBlob' },
-      body: 'nope'
-    })
-    expect(moved.status).toBe(403)
+    // A wrong signature, and a right one with the expiry moved (the signature covers it).
+    for (const forged of [
+      upload.replace(/sig=[^&]+/, 'sig=wrong'),
+      upload.replace(/se=[^&]+/, 'se=2099-01-01T00%3A00%3A00Z')
+    ]) {
+      const refused = await putBlob(forged, 'nope')
+      expect(refused.status).toBe(403)
+      expect(refused.headers.get('x-ms-error-code')).toBe('AuthenticationFailed')
+    }
     expect((await fetch(upload)).status).toBe(403) // an upload URL does not read
 
     expect(
@@ -873,11 +842,7 @@ describe('the cache protocol, raw', () => {
       status: 409
     })
     // Immutable: the upload URL no longer writes.
-    const late = await fetch(upload, {
-      method: 'PUT',
-      headers: { 'x-ms-blob-type': 'BlockBlob' },
-      body: 'x'
-    })
+    const late = await putBlob(upload, 'x')
     expect(late.status).toBe(409)
 
     const found = await call('GetCacheEntryDownloadURL', { key: 'blo', version })
@@ -893,11 +858,7 @@ describe('the cache protocol, raw', () => {
     expect(part.headers.get('content-range')).toBe('bytes 2-4/7')
     expect(await part.text()).toBe('ABB')
     expect((await fetch(download, { headers: { Range: 'bytes=9-' } })).status).toBe(416)
-    const writeWithRead = await fetch(download, {
-      method: 'PUT',
-      headers: { 'x-ms-blob-type': 'BlockBlob' },
-      body: 'x'
-    })
+    const writeWithRead = await putBlob(download, 'x')
     expect(writeWithRead.status).toBe(403)
     expect(writeWithRead.headers.get('x-ms-error-code')).toBe('AuthorizationPermissionMismatch')
     expect(
@@ -928,27 +889,27 @@ describe('the cache protocol, raw', () => {
     } finally {
       await shortLived.close()
     }
-    expect(work).toBeTruthy()
   })
 
-  test('close() does not hang on a request stuck in a fault delay', async () => {
-    const other = await startCacheService({
-      faults: { GetCacheEntryDownloadURL: { kind: 'delay', delayMs: 60_000 } }
-    })
-    const stuck = fetch(`${other.url}${CACHE_TWIRP_PREFIX}GetCacheEntryDownloadURL`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: '{}'
-    }).then(
+  test('a delay holds a request; close() ends it at once and removes the archives', async () => {
+    const { svc } = fx
+    const entry = await svc.seedEntry({ key: 'k', version, archive: 'bytes' })
+    const found = await call('GetCacheEntryDownloadURL', { key: 'k', version })
+    svc.faults.inject('GetBlob', { kind: 'delay', delayMs: 60_000 })
+    const download = fetch(String(found.json['signed_download_url'])).then(
       r => r.status,
-      () => 'failed'
+      () => 'connection closed'
     )
-    await new Promise(resolve => setTimeout(resolve, 200))
+    await new Promise(resolve => setTimeout(resolve, 300))
+    expect(svc.faults.pending('GetBlob')).toBe(0)
+    expect(statusesOf(svc, 'GetBlob')).toEqual([]) // still waiting
+    expect(fs.existsSync(entry.path!)).toBe(true)
     const started = Date.now()
-    await other.close()
+    await svc.close()
     expect(Date.now() - started).toBeLessThan(2500)
-    expect(await stuck).toBe('failed')
-    await other.close()
+    expect(await download).toBe('connection closed')
+    expect(svc.requests.at(-1)).toMatchObject({ endpoint: 'GetBlob', fault: 'delay', status: 0 })
+    expect(fs.existsSync(entry.path!)).toBe(false)
   })
 })
 
@@ -956,179 +917,158 @@ describe('the cache protocol, raw', () => {
 // attempts) and nothing in @actions/cache 6.3 shortens them, so these run concurrently, each with
 // its own service: the whole block costs about one such wait.
 describe('retries and permanent failures of the real client', () => {
-  async function withService<T>(
-    opts: CacheServiceOptions,
-    fn: (svc: CacheService, work: string) => Promise<T>
-  ): Promise<T> {
-    const { svc, work, dispose } = await setup(opts)
-    try {
-      return await fn(svc, work)
-    } finally {
-      await dispose()
-    }
-  }
-
-  test.concurrent(
+  concurrentServiceTest(
     '5xx on CreateCacheEntry and FinalizeCacheEntryUpload is retried, then saves',
-    async () => {
-      await withService(
-        { faults: { CreateCacheEntry: 503, FinalizeCacheEntryUpload: 502 } },
-        async (svc, work) => {
-          const ws = await workspace(work, 'ws')
-          await writeTree(ws, 'x')
-          const outcome = await runClient(svc.env, ws, {
-            op: 'save',
-            paths: ['ops'],
-            key: 'ops-v1'
-          })
-          expect(outcome.result).toBe(svc.find('ops-v1')!.id)
-          expect(statusesOf(svc, 'CreateCacheEntry')).toEqual([503, 200])
-          expect(statusesOf(svc, 'FinalizeCacheEntryUpload')).toEqual([502, 200])
-          const [first, second] = svc.requests.filter(r => r.endpoint === 'CreateCacheEntry')
-          expect(second!.at - first!.at).toBeGreaterThanOrEqual(2900)
-          expect(
-            outcome.infos.some(l =>
-              l.startsWith('Attempt 1 of 5 failed with error: Failed request: (503)')
-            )
-          ).toBe(true)
-          expect(svc.find('ops-v1')!.state).toBe('finalized')
-        }
-      )
+    { faults: { CreateCacheEntry: 503, FinalizeCacheEntryUpload: 502 } },
+    async (svc, work) => {
+      const { outcome } = await trySave(svc, work, 'ops-v1', 'x')
+      expect(outcome.result).toBe(svc.find('ops-v1')!.id)
+      expect(statusesOf(svc, 'CreateCacheEntry')).toEqual([503, 200])
+      expect(statusesOf(svc, 'FinalizeCacheEntryUpload')).toEqual([502, 200])
+      const [first, second] = svc.requests.filter(r => r.endpoint === 'CreateCacheEntry')
+      expect(second!.at - first!.at).toBeGreaterThanOrEqual(2900)
+      expect(
+        outcome.infos.some(l =>
+          l.startsWith('Attempt 1 of 5 failed with error: Failed request: (503)')
+        )
+      ).toBe(true)
+      expect(svc.find('ops-v1')!.state).toBe('finalized')
     }
   )
 
-  test.concurrent('5xx on GetCacheEntryDownloadURL is retried, then restores', async () => {
-    await withService({}, async (svc, work) => {
+  concurrentServiceTest(
+    '5xx on GetCacheEntryDownloadURL is retried; a slow answer (delay) is waited for',
+    {},
+    async (svc, work) => {
       const saved = await saveTree(svc, work, 'ops-v1')
       svc.faults.inject('GetCacheEntryDownloadURL', 500)
+      svc.faults.inject('GetCacheEntryDownloadURL', { kind: 'delay', delayMs: 1500 })
       const ws = await workspace(work, 'back')
       const outcome = await restore(svc, ws, 'ops-v1')
       expect(outcome.result).toBe('ops-v1')
-      expect(statusesOf(svc, 'GetCacheEntryDownloadURL')).toEqual([500, 200])
+      const lookups = svc.requests.filter(r => r.endpoint === 'GetCacheEntryDownloadURL')
+      expect(lookups.map(r => [r.status, r.fault])).toEqual([
+        [500, 'status'],
+        [200, 'delay']
+      ])
+      expect(lookups[1]!.at - lookups[0]!.at).toBeGreaterThanOrEqual(2900 + 1500)
       await expectTree(ws, saved.files)
-    })
-  })
+    }
+  )
 
-  test.concurrent(
+  concurrentServiceTest(
     'blob faults: upload 500 and a dropped connection are retried by the Azure SDK, a download 503 after 5 s',
-    async () => {
-      await withService({ faults: { PutBlob: [500, 'drop'], GetBlob: 503 } }, async (svc, work) => {
-        const saved = await saveTree(svc, work, 'ops-v1')
-        expect(statusesOf(svc, 'PutBlob')).toEqual([500, 0, 201])
-        const ws = await workspace(work, 'back')
-        const outcome = await restore(svc, ws, 'ops-v1')
-        expect(outcome.result).toBe('ops-v1')
-        const gets = svc.requests.filter(r => r.endpoint === 'GetBlob')
-        expect(gets.map(r => r.status)).toEqual([503, 200])
-        expect(gets[1]!.at - gets[0]!.at).toBeGreaterThanOrEqual(4900)
-        await expectTree(ws, saved.files)
-      })
+    { faults: { PutBlob: [500, 'drop'], GetBlob: 503 } },
+    async (svc, work) => {
+      const saved = await saveTree(svc, work, 'ops-v1')
+      expect(statusesOf(svc, 'PutBlob')).toEqual([500, 0, 201])
+      const ws = await workspace(work, 'back')
+      const outcome = await restore(svc, ws, 'ops-v1')
+      expect(outcome.result).toBe('ops-v1')
+      const gets = svc.requests.filter(r => r.endpoint === 'GetBlob')
+      expect(gets.map(r => r.status)).toEqual([503, 200])
+      expect(gets[1]!.at - gets[0]!.at).toBeGreaterThanOrEqual(4900)
+      await expectTree(ws, saved.files)
     }
   )
 
-  test.concurrent(
-    'a permanent 5xx on CreateCacheEntry: five attempts, then -1 (info, no warning)',
-    async () => {
-      await withService(
-        { faults: { CreateCacheEntry: { fault: 500, times: Infinity } } },
-        async (svc, work) => {
-          const ws = await workspace(work, 'ws')
-          await writeTree(ws, 'x')
-          const outcome = await runClient(svc.env, ws, {
-            op: 'save',
-            paths: ['ops'],
-            key: 'ops-v1'
-          })
-          expect(outcome).toMatchObject({ ok: true, result: -1, warnings: [], errors: [] })
-          expect(outcome.infos).toContain(
-            'Failed to save: Unable to reserve cache with key ops-v1, another job may be creating this cache.'
-          )
-          expect(statusesOf(svc, 'CreateCacheEntry')).toEqual([500, 500, 500, 500, 500])
-          expect(outcome.ms).toBeGreaterThan(24_000)
-          process.stdout.write(
-            `permanent 5xx on CreateCacheEntry: save gave up after ${outcome.ms} ms\n`
-          )
-        }
-      )
+  concurrentServiceTest(
+    'a download 500 is not retried; the client process then lingers until the server drops the connection',
+    {},
+    async (svc, work) => {
+      await saveTree(svc, work, 'ops-v1')
+      svc.faults.inject('GetBlob', 500)
+      const e500 = await restore(svc, await workspace(work, 'a'), 'ops-v1')
+      expect(e500.result).toBeUndefined()
+      expect(e500.warnings).toEqual([
+        'Failed to restore: downloadCache failed: Cache service responded with 500'
+      ])
+      expect(statusesOf(svc, 'GetBlob')).toEqual([500])
+      // The client leaves the error response unread: its process lingers until the server closes
+      // the idle connection (this service: after keepAliveTimeoutMs, 5 s by default).
+      expect(e500.ms).toBeGreaterThan(4500)
     }
   )
 
-  test.concurrent(
-    'a permanent 5xx on FinalizeCacheEntryUpload: a warning, -1, the entry stays reserved',
-    async () => {
-      await withService(
-        { faults: { FinalizeCacheEntryUpload: { fault: 503, times: Infinity } } },
-        async (svc, work) => {
-          const ws = await workspace(work, 'ws')
-          await writeTree(ws, 'x')
-          const outcome = await runClient(svc.env, ws, {
-            op: 'save',
-            paths: ['ops'],
-            key: 'ops-v1'
-          })
-          expect(outcome.result).toBe(-1)
-          expect(outcome.warnings).toEqual([
-            'Failed to save: Failed to FinalizeCacheEntryUpload: Failed to make request after 5 attempts: Failed request: (503) Service Unavailable: injected 503'
-          ])
-          expect(statusesOf(svc, 'FinalizeCacheEntryUpload')).toHaveLength(5)
+  // Every Twirp method given up on after five attempts, and how the client tells it.
+  const reserveFailure =
+    'Failed to save: Unable to reserve cache with key ops-v1, another job may be creating this cache.'
+  const gaveUp = (method: string, status: number): string =>
+    `Failed to ${method}: Failed to make request after 5 attempts: Failed request: (${status}) ${
+      status === 500 ? 'Internal Server Error' : 'Service Unavailable'
+    }: injected ${status}`
+  const permanent: Array<{
+    method: CacheTwirpMethod
+    status: number
+    op: 'save' | 'restore'
+    result: number | undefined
+    warnings: string[]
+    info?: string
+  }> = [
+    // A failed reservation, whatever the cause, is an info line, not a warning.
+    {
+      method: 'CreateCacheEntry',
+      status: 500,
+      op: 'save',
+      result: -1,
+      warnings: [],
+      info: reserveFailure
+    },
+    {
+      method: 'FinalizeCacheEntryUpload',
+      status: 503,
+      op: 'save',
+      result: -1,
+      warnings: [`Failed to save: ${gaveUp('FinalizeCacheEntryUpload', 503)}`]
+    },
+    {
+      method: 'GetCacheEntryDownloadURL',
+      status: 503,
+      op: 'restore',
+      result: undefined,
+      warnings: [`Failed to restore: ${gaveUp('GetCacheEntryDownloadURL', 503)}`]
+    }
+  ]
+  for (const c of permanent) {
+    concurrentServiceTest(
+      `a permanent ${c.status} on ${c.method}: five attempts (~30 s), then ${c.op} returns ${c.result}`,
+      { faults: { [c.method]: { fault: c.status, times: Infinity } } },
+      async (svc, work) => {
+        const outcome =
+          c.op === 'save'
+            ? (await trySave(svc, work, 'ops-v1')).outcome
+            : await restore(svc, await workspace(work, 'ws'), 'ops-v1', ['ops-'])
+        expect(outcome).toMatchObject({ ok: true, warnings: c.warnings, errors: [] })
+        expect(outcome.result).toBe(c.result)
+        if (c.info) expect(outcome.infos).toContain(c.info)
+        expect(statusesOf(svc, c.method)).toEqual(Array(5).fill(c.status))
+        expect(outcome.ms).toBeGreaterThan(24_000)
+        // A save that reserved but never finalized leaves the entry reserved: invisible, and
+        // blocking its key and version.
+        if (c.method === 'FinalizeCacheEntryUpload') {
           expect(svc.find('ops-v1')).toMatchObject({ state: 'reserved' })
-          // The reservation blocks the key+version: a later save is refused, a lookup misses.
-          svc.faults.clear()
-          const again = await runClient(svc.env, ws, { op: 'save', paths: ['ops'], key: 'ops-v1' })
-          expect(again.result).toBe(-1)
-          expect(statusesOf(svc, 'CreateCacheEntry')).toEqual([200, 409])
-          expect((await restore(svc, await workspace(work, 'r'), 'ops-v1')).result).toBeUndefined()
         }
-      )
-    }
-  )
+        process.stdout.write(
+          `permanent ${c.status} on ${c.method}: gave up after ${outcome.ms} ms\n`
+        )
+      }
+    )
+  }
 
-  test.concurrent(
-    'a permanent 5xx on GetCacheEntryDownloadURL: five attempts, then a warning and undefined',
-    async () => {
-      await withService(
-        { faults: { GetCacheEntryDownloadURL: { fault: 503, times: Infinity } } },
-        async (svc, work) => {
-          const outcome = await restore(svc, await workspace(work, 'ws'), 'ops-v1', ['ops-'])
-          expect(outcome).toMatchObject({ ok: true, errors: [] })
-          expect(outcome.result).toBeUndefined()
-          expect(outcome.warnings).toEqual([
-            'Failed to restore: Failed to GetCacheEntryDownloadURL: Failed to make request after 5 attempts: Failed request: (503) Service Unavailable: injected 503'
-          ])
-          expect(statusesOf(svc, 'GetCacheEntryDownloadURL')).toEqual([503, 503, 503, 503, 503])
-          expect(outcome.ms).toBeGreaterThan(24_000)
-          process.stdout.write(
-            `permanent 5xx on GetCacheEntryDownloadURL: restore gave up after ${outcome.ms} ms\n`
-          )
-        }
-      )
-    }
-  )
-
-  test.concurrent(
+  concurrentServiceTest(
     'a permanent 5xx on the archive upload: the Azure SDK tries 4 times, then a warning and -1',
-    async () => {
-      await withService(
-        { faults: { PutBlob: { fault: 503, times: Infinity } } },
-        async (svc, work) => {
-          const ws = await workspace(work, 'ws')
-          await writeTree(ws, 'x')
-          const outcome = await runClient(svc.env, ws, {
-            op: 'save',
-            paths: ['ops'],
-            key: 'ops-v1'
-          })
-          expect(outcome.result).toBe(-1)
-          expect(statusesOf(svc, 'PutBlob')).toEqual([503, 503, 503, 503])
-          expect(statusesOf(svc, 'FinalizeCacheEntryUpload')).toEqual([])
-          expect(outcome.warnings[0]).toMatch(
-            /^uploadCacheArchiveSDK: internal error uploading cache archive: injected 503/
-          )
-          expect(outcome.warnings.at(-1)).toMatch(/^Failed to save: injected 503/)
-          process.stdout.write(
-            `permanent 5xx on the archive upload: save gave up after ${outcome.ms} ms\n`
-          )
-        }
+    { faults: { PutBlob: { fault: 503, times: Infinity } } },
+    async (svc, work) => {
+      const { outcome } = await trySave(svc, work, 'ops-v1', 'x')
+      expect(outcome.result).toBe(-1)
+      expect(statusesOf(svc, 'PutBlob')).toEqual([503, 503, 503, 503])
+      expect(statusesOf(svc, 'FinalizeCacheEntryUpload')).toEqual([])
+      expect(outcome.warnings[0]).toMatch(
+        /^uploadCacheArchiveSDK: internal error uploading cache archive: injected 503/
+      )
+      expect(outcome.warnings.at(-1)).toMatch(/^Failed to save: injected 503/)
+      process.stdout.write(
+        `permanent 5xx on the archive upload: save gave up after ${outcome.ms} ms\n`
       )
     }
   )

@@ -21,35 +21,22 @@
 import { execFile } from 'node:child_process'
 import * as crypto from 'node:crypto'
 import * as fsp from 'node:fs/promises'
-import type * as http from 'node:http'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { promisify } from 'node:util'
 import {
   BlobError,
   BlockBlobStore,
-  serveBlob,
   signedBlobUrl,
   type BlobOperation,
+  type BlobTarget,
   type WritableBlob
 } from './azure-blob.js'
-import { applyFault, Faults, type Fault, type FaultController, type FaultPlan } from './faults.js'
-import {
-  drain,
-  loopbackNoProxy,
-  sendJson,
-  startLoopbackServer,
-  type BaseLoggedRequest,
-  type LoopbackServer
-} from './loopback-http.js'
-import {
-  bearerToken,
-  idsFromToken,
-  makeRuntimeToken,
-  tokenClaims,
-  type TokenIds
-} from './runtime-token.js'
-import { serveTwirp, TwirpError } from './twirp.js'
+import type { FaultController, FaultPlan } from './faults.js'
+import { loopbackNoProxy, type BaseLoggedRequest } from './loopback-http.js'
+import { blobDir, startResultsService } from './results-service.js'
+import { makeRuntimeToken, runToken, tokenClaims, type TokenIds } from './runtime-token.js'
+import { TwirpError, type TwirpHandler } from './twirp.js'
 
 export { makeRuntimeToken } from './runtime-token.js'
 
@@ -127,6 +114,8 @@ export interface CacheLoggedRequest extends BaseLoggedRequest {
   sizeBytes?: string
   /** The entry a lookup matched, a Finalize finalized or a blob URL belongs to. */
   entryId?: number
+  /** The JSON body of a Twirp request, as sent (field names and types as the client wrote them). */
+  body?: Record<string, unknown>
 }
 
 export interface CacheServiceOptions {
@@ -143,6 +132,12 @@ export interface CacheServiceOptions {
   uploadUrlTtlMs?: number
   /** Lifetime of signed download URLs (default 10 minutes, as GitHub's). */
   downloadUrlTtlMs?: number
+  /**
+   * How long an idle keep-alive connection stays open (default 5 s). The client leaves some error
+   * responses unread (a download 5xx), and its process then lives until the server closes the
+   * connection.
+   */
+  keepAliveTimeoutMs?: number
   /** First entry id handed out (default 7001). */
   firstEntryId?: number
   /** Directory for archive files; default a new temp dir. */
@@ -336,9 +331,11 @@ interface EntryState extends CacheEntry {
   deleted: boolean
 }
 
+/** Who is calling (from the token), and the log entry of the call. */
 interface Caller {
   ids: TokenIds
   scopes: CacheScope[]
+  log: CacheLoggedRequest
 }
 
 function scopesFromToken(token: string): CacheScope[] {
@@ -383,13 +380,8 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
   ]
   const uploadTtl = opts.uploadUrlTtlMs ?? 3600_000
   const downloadTtl = opts.downloadUrlTtlMs ?? 600_000
-  const ownDir = opts.dir === undefined
-  const dir = opts.dir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'cache-service-')))
-  await fsp.mkdir(dir, { recursive: true })
-
-  const faults = new Faults<CacheFaultEndpoint>()
-  if (opts.faults) faults.plan(opts.faults)
-  const requests: CacheLoggedRequest[] = []
+  const files = await blobDir('cache-service-', opts)
+  const dir = files.dir
   const store = new BlockBlobStore(dir)
   const entries: EntryState[] = []
   const byBlobId = new Map<string, EntryState>()
@@ -452,7 +444,12 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
 
   // ---------------------------------------------------------------- twirp
 
-  function requireKeyAndVersion(req: Record<string, unknown>): { key: string; version: string } {
+  /** The request decoded, with its (required) key and version. */
+  function decodeKeyed(
+    method: CacheTwirpMethod,
+    body: Record<string, unknown>
+  ): { req: Record<string, unknown>; key: string; version: string } {
+    const req = decodeRequest(method, body)
     const key = (req['key'] as string | undefined) ?? ''
     const version = (req['version'] as string | undefined) ?? ''
     if (!key) throw new TwirpError('invalid_argument', 'key is required')
@@ -460,15 +457,14 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
       throw new TwirpError('invalid_argument', `key is longer than ${MAX_KEY_LENGTH} characters`)
     }
     if (!version) throw new TwirpError('invalid_argument', 'version is required')
-    return { key, version }
+    return { req, key, version }
   }
 
   const writableScope = (caller: Caller): string | undefined =>
     caller.scopes.find(s => (s.permission & CACHE_WRITE) !== 0)?.scope
 
   function twirpCreate(body: Record<string, unknown>, caller: Caller): unknown {
-    const req = decodeRequest('CreateCacheEntry', body)
-    const { key, version } = requireKeyAndVersion(req)
+    const { key, version } = decodeKeyed('CreateCacheEntry', body)
     const scope = writableScope(caller)
     if (scope === undefined)
       return { ok: false, signed_upload_url: '', message: WRITE_DENIED_MESSAGE }
@@ -496,13 +492,9 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
     return { ok: true, signed_upload_url: signedUrl(entry.blob.id, 'cw', uploadTtl), message: '' }
   }
 
-  function twirpFinalize(
-    body: Record<string, unknown>,
-    caller: Caller,
-    log: CacheLoggedRequest
-  ): unknown {
-    const req = decodeRequest('FinalizeCacheEntryUpload', body)
-    const { key, version } = requireKeyAndVersion(req)
+  function twirpFinalize(body: Record<string, unknown>, caller: Caller): unknown {
+    const { req, key, version } = decodeKeyed('FinalizeCacheEntryUpload', body)
+    const log = caller.log
     const sizeBytes = req['size_bytes'] as string | undefined
     log.sizeBytes = sizeBytes
     const scope = writableScope(caller)
@@ -534,13 +526,9 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
     return { ok: true, entry_id: String(entry.id), message: '' }
   }
 
-  function twirpDownloadUrl(
-    body: Record<string, unknown>,
-    caller: Caller,
-    log: CacheLoggedRequest
-  ): unknown {
-    const req = decodeRequest('GetCacheEntryDownloadURL', body)
-    const { key, version } = requireKeyAndVersion(req)
+  function twirpDownloadUrl(body: Record<string, unknown>, caller: Caller): unknown {
+    const { req, key, version } = decodeKeyed('GetCacheEntryDownloadURL', body)
+    const log = caller.log
     const restoreKeys = (req['restore_keys'] as string[] | undefined) ?? []
     if (1 + restoreKeys.length > MAX_KEYS) {
       throw new TwirpError('invalid_argument', `at most ${MAX_KEYS} keys may be given`)
@@ -576,7 +564,7 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
     op: BlobOperation,
     query: Map<string, string>,
     log: CacheLoggedRequest
-  ) {
+  ): BlobTarget {
     const entry = byBlobId.get(blobId)
     const perms = query.get('sp') ?? ''
     const se = query.get('se') ?? ''
@@ -629,77 +617,49 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
 
   // ---------------------------------------------------------------- server
 
-  const handle = async (
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    log: CacheLoggedRequest,
-    timing: LoopbackServer
-  ): Promise<void> => {
-    const note = (f: Fault['kind']): void => {
-      log.fault = f
-    }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    if (url.pathname.startsWith(CACHE_TWIRP_PREFIX)) {
-      log.endpoint = url.pathname.slice(CACHE_TWIRP_PREFIX.length)
-      const method = log.endpoint as CacheTwirpMethod
-      return serveTwirp<Caller>({
-        req,
-        res,
-        method,
-        requireJsonContentType: true,
-        handlers: {
-          CreateCacheEntry: twirpCreate,
-          FinalizeCacheEntryUpload: (b, c) => twirpFinalize(b, c, log),
-          GetCacheEntryDownloadURL: (b, c) => twirpDownloadUrl(b, c, log)
-        },
-        onBody: body => {
-          if (typeof body !== 'object' || body === null) return
-          const b = body as Record<string, unknown>
-          if (typeof b['key'] === 'string') log.key = b['key']
-          if (typeof b['version'] === 'string') log.version = b['version']
-          const restore = b['restore_keys'] ?? b['restoreKeys']
-          if (Array.isArray(restore)) log.restoreKeys = restore.map(String)
-        },
-        fault: async () => {
-          const fault = faults.take([method])
-          return fault !== undefined && (await applyFault(fault, req, res, 'twirp', note, timing))
-        },
-        authorize: r => {
-          const token = bearerToken(r.headers['authorization']) ?? ''
-          const ids = idsFromToken(token)
-          if (!ids || ids.runBackendId !== runBackendId) return undefined
-          return { ids, scopes: scopesFromToken(token) }
-        }
-      })
-    }
-    if (url.pathname.startsWith(BLOB_PATH_PREFIX)) {
-      return serveBlob({
-        url,
-        req,
-        res,
-        store,
-        prefix: BLOB_PATH_PREFIX,
-        ranges: true,
-        setOperation: op => {
-          log.endpoint = op
-        },
-        fault: async op => {
-          const fault = faults.take([op, 'blob'])
-          return fault !== undefined && (await applyFault(fault, req, res, 'blob', note, timing))
-        },
-        resolve: (blobId, op, query) => resolveBlob(blobId, op, query, log),
-        finalizedMessage: 'The cache entry of this blob is already finalized.'
-      })
-    }
-    await drain(req)
-    sendJson(res, 404, { code: 'bad_route', msg: `no route for ${req.url}` })
+  const TWIRP_HANDLERS: Record<CacheTwirpMethod, TwirpHandler<Caller>> = {
+    CreateCacheEntry: twirpCreate,
+    FinalizeCacheEntryUpload: twirpFinalize,
+    GetCacheEntryDownloadURL: twirpDownloadUrl
   }
 
-  const server = await startLoopbackServer<CacheLoggedRequest>({
-    log: requests,
-    keepAliveTimeoutMs: 5000,
+  const logBody = (log: CacheLoggedRequest, body: unknown): void => {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return
+    const b = body as Record<string, unknown>
+    log.body = b
+    if (typeof b['key'] === 'string') log.key = b['key']
+    if (typeof b['version'] === 'string') log.version = b['version']
+    const restore = b['restore_keys'] ?? b['restoreKeys']
+    if (Array.isArray(restore)) log.restoreKeys = restore.map(String)
+  }
+
+  const { server, faults, requests } = await startResultsService<
+    Caller,
+    CacheFaultEndpoint,
+    CacheLoggedRequest
+  >({
+    faults: opts.faults,
+    keepAliveTimeoutMs: opts.keepAliveTimeoutMs ?? 5000,
     makeEntry: base => ({ ...base }),
-    handle
+    twirpPrefix: CACHE_TWIRP_PREFIX,
+    blobPrefix: BLOB_PATH_PREFIX,
+    routes: log => ({
+      twirp: {
+        requireJsonContentType: true,
+        handlers: TWIRP_HANDLERS,
+        onBody: body => logBody(log, body),
+        authorize: r => {
+          const caller = runToken(r.headers, runBackendId)
+          return caller && { ids: caller.ids, scopes: scopesFromToken(caller.token), log }
+        }
+      },
+      blob: {
+        store,
+        ranges: true,
+        resolve: (blobId, op, query) => resolveBlob(blobId, op, query, log),
+        finalizedMessage: 'The cache entry of this blob is already finalized.'
+      }
+    })
   })
   baseUrl = server.url
 
@@ -787,9 +747,7 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
     async close() {
       if (server.isClosed()) return
       await server.close()
-      if (ownDir && !opts.keepFiles) {
-        await fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined)
-      }
+      await files.remove()
     }
   }
 }

@@ -1,6 +1,6 @@
 // Drives the real @actions/cache client (ESM-only, reads its env at call time) in its own process,
-// for cache-service.test.ts. Usage:
-//   node cache-with-client.mjs '<json request>'
+// for cache-service.test.ts, which runs it as an action (runAction with this as the entry). Usage:
+//   CACHE_CLIENT_REQUEST='<json request>' node cache-with-client.mjs     (or the JSON as argv[2])
 // Requests: {op: 'available'}
 //           {op: 'save', paths, key, options?, enableCrossOsArchive?}
 //           {op: 'restore', paths, key, restoreKeys?, options?, enableCrossOsArchive?}
@@ -9,8 +9,9 @@
 // client returned undefined) or `@@RESULT {"ok":false,"name":...,"message":...}` (exit code 1).
 // Everything else on stdout is the client's own logging (@actions/core commands).
 import * as cache from '@actions/cache'
+import { printOutcome } from './client-outcome.mjs'
 
-const request = JSON.parse(process.argv[2] ?? '{}')
+const request = JSON.parse(process.argv[2] ?? process.env.CACHE_CLIENT_REQUEST ?? '{}')
 
 async function main() {
   switch (request.op) {
@@ -36,12 +37,4 @@ async function main() {
   }
 }
 
-try {
-  const result = await main()
-  process.stdout.write(`\n@@RESULT ${JSON.stringify({ ok: true, result })}\n`)
-} catch (err) {
-  process.stdout.write(
-    `\n@@RESULT ${JSON.stringify({ ok: false, name: err?.name, message: err?.message ?? String(err) })}\n`
-  )
-  process.exitCode = 1
-}
+await printOutcome(main)

@@ -75,3 +75,13 @@ export function bearerToken(authorization: string | string[] | undefined): strin
   const auth = typeof authorization === 'string' ? authorization : ''
   return auth.startsWith('Bearer ') ? auth.slice(7) : undefined
 }
+
+/** The bearer token of a request and its ids, when it is a token of the workflow run `runBackendId`. */
+export function runToken(
+  headers: { authorization?: string | string[] | undefined },
+  runBackendId: string
+): { token: string; ids: TokenIds } | undefined {
+  const token = bearerToken(headers.authorization) ?? ''
+  const ids = idsFromToken(token)
+  return ids && ids.runBackendId === runBackendId ? { token, ids } : undefined
+}
