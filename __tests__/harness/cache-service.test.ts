@@ -719,6 +719,9 @@ describe('the cache protocol, raw', () => {
       status: 400,
       json: { code: 'malformed' }
     })
+    expect(
+      await call('CreateCacheEntry', { key: 'k', version, metadata: { scope: 'refs/heads/main' } })
+    ).toMatchObject({ status: 400, json: { code: 'malformed' } })
     expect(await call('CreateCacheEntry', { version })).toMatchObject({
       status: 400,
       json: { code: 'invalid_argument' }

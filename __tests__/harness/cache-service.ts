@@ -282,23 +282,19 @@ function decodeValue(field: string, kind: FieldKind, v: unknown): unknown {
       }
       const m = v as Record<string, unknown>
       const repo = m['repository_id'] ?? m['repositoryId']
-      if (repo !== undefined && repo !== null && !isInt64(repo)) {
+      if (repo != null && !isInt64(repo)) {
         throw malformed('invalid value for int64 field repository_id')
       }
       const scope = m['scope']
-      if (scope !== undefined && scope !== null) {
-        const ok =
-          Array.isArray(scope) &&
-          scope.every(
-            s =>
-              typeof s === 'object' &&
-              s !== null &&
-              ((s as Record<string, unknown>)['scope'] === undefined ||
-                typeof (s as Record<string, unknown>)['scope'] === 'string') &&
-              ((s as Record<string, unknown>)['permission'] === undefined ||
-                isInt64((s as Record<string, unknown>)['permission']))
-          )
-        if (!ok) throw malformed('invalid value for repeated message field scope')
+      const isScope = (x: unknown): boolean => {
+        if (typeof x !== 'object' || x === null || Array.isArray(x)) return false
+        const { scope: name, permission } = x as Record<string, unknown>
+        return (
+          (name == null || typeof name === 'string') && (permission == null || isInt64(permission))
+        )
+      }
+      if (scope != null && !(Array.isArray(scope) && scope.every(isScope))) {
+        throw malformed('invalid value for repeated message field scope')
       }
       return m
     }
