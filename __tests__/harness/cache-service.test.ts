@@ -259,7 +259,7 @@ const restore = (
 describe('cache service + real @actions/cache client', () => {
   const fx = fixtureForEachTest()
 
-  test('isFeatureAvailable() needs ACTIONS_CACHE_SERVICE_V2 and ACTIONS_RESULTS_URL', async () => {
+  test('isFeatureAvailable() needs ACTIONS_CACHE_SERVICE_V2 and ACTIONS_RESULTS_URL; a missing token', async () => {
     const { svc, work } = fx
     expect(svc.env).toMatchObject({
       ACTIONS_CACHE_SERVICE_V2: 'True',
@@ -276,6 +276,23 @@ describe('cache service + real @actions/cache client', () => {
     )
     // Without the v2 flag the client wants the v1 service (ACTIONS_CACHE_URL), which this is not.
     expect(results.map(r => r.result)).toEqual([true, false, false])
+
+    // isFeatureAvailable() does not look at the token; without one, saveCache throws (the Twirp
+    // client is made outside its try) while restoreCache only warns.
+    const noToken = without('ACTIONS_RUNTIME_TOKEN')
+    const [save, restored] = await Promise.all([
+      trySave(svc, work, 'k', 'x', noToken).then(r => r.outcome),
+      restore(svc, ws, 'k', undefined, noToken)
+    ])
+    expect(save).toMatchObject({
+      ok: false,
+      message: 'Unable to get the ACTIONS_RUNTIME_TOKEN env variable'
+    })
+    expect(restored).toMatchObject({
+      ok: true,
+      warnings: ['Failed to restore: Unable to get the ACTIONS_RUNTIME_TOKEN env variable']
+    })
+    expect(svc.requests).toEqual([])
   })
 
   test('save, then restore into a fresh workspace: identical bytes and modes', async () => {
