@@ -11,17 +11,38 @@
  * Blob bytes are streamed to files in a temporary directory (never buffered whole), so 1 GiB images
  * are fine. Faults (status codes, Twirp errors, dropped connections, delays) can be queued per
  * endpoint. Everything listens on 127.0.0.1 only.
+ *
+ * The Twirp, block-blob, fault, token and server plumbing is shared with the cache service
+ * (twirp.ts, azure-blob.ts, faults.ts, runtime-token.ts, loopback-http.ts).
  */
 import * as crypto from 'node:crypto'
 import * as fs from 'node:fs'
 import * as fsp from 'node:fs/promises'
-import * as http from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
-import * as os from 'node:os'
 import * as path from 'node:path'
-import { Transform, type TransformCallback } from 'node:stream'
+import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import * as zlib from 'node:zlib'
+import {
+  BlobError,
+  BlockBlobStore,
+  signedBlobUrl,
+  type BlobOperation,
+  type BlobTarget,
+  type WritableBlob
+} from './azure-blob.js'
+import type {
+  FaultController as EndpointFaultController,
+  FaultPlan as EndpointFaultPlan
+} from './faults.js'
+import { loopbackNoProxy, type BaseLoggedRequest } from './loopback-http.js'
+import { blobDir, startResultsService } from './results-service.js'
+import { makeRuntimeToken, runToken, type TokenIds } from './runtime-token.js'
+import { TwirpError } from './twirp.js'
+
+export { makeRuntimeToken } from './runtime-token.js'
+export { TWIRP_STATUS, type TwirpCode } from './twirp.js'
+export type { BlobOperation } from './azure-blob.js'
+export type { Fault, FaultInput, FaultRule } from './faults.js'
 
 const SERVICE = 'github.actions.results.api.v1.ArtifactService'
 /** Path prefix of the Twirp methods. */
@@ -31,7 +52,6 @@ const BLOB_PATH_PREFIX = '/blob/artifacts/'
 export const CONFLICT_MESSAGE = 'an artifact with this name already exists on the workflow run'
 /** Characters the real client and service refuse in artifact names. */
 const INVALID_NAME_CHARACTERS = ['"', ':', '<', '>', '|', '*', '?', '\r', '\n', '\\', '/']
-const AZURE_VERSION = '2025-11-05'
 
 export type TwirpMethod =
   | 'CreateArtifact'
@@ -39,102 +59,13 @@ export type TwirpMethod =
   | 'ListArtifacts'
   | 'DeleteArtifact'
   | 'GetSignedArtifactURL'
-export type BlobOperation = 'PutBlock' | 'PutBlockList' | 'PutBlob' | 'GetBlob'
 /** Where a fault can be injected: a Twirp method, one blob operation, or `blob` (any of them). */
 export type FaultEndpoint = TwirpMethod | BlobOperation | 'blob'
-
-export type TwirpCode =
-  | 'canceled'
-  | 'unknown'
-  | 'invalid_argument'
-  | 'malformed'
-  | 'deadline_exceeded'
-  | 'not_found'
-  | 'bad_route'
-  | 'already_exists'
-  | 'permission_denied'
-  | 'unauthenticated'
-  | 'resource_exhausted'
-  | 'failed_precondition'
-  | 'aborted'
-  | 'out_of_range'
-  | 'unimplemented'
-  | 'internal'
-  | 'unavailable'
-  | 'data_loss'
-
-/** HTTP status of each Twirp error code (Twirp spec). */
-export const TWIRP_STATUS: Readonly<Record<TwirpCode, number>> = {
-  canceled: 408,
-  unknown: 500,
-  invalid_argument: 400,
-  malformed: 400,
-  deadline_exceeded: 408,
-  not_found: 404,
-  bad_route: 404,
-  already_exists: 409,
-  permission_denied: 403,
-  unauthenticated: 401,
-  resource_exhausted: 429,
-  failed_precondition: 412,
-  aborted: 409,
-  out_of_range: 400,
-  unimplemented: 501,
-  internal: 500,
-  unavailable: 503,
-  data_loss: 500
-}
-
-/**
- * One injected response.
- * - `status`: answer with this HTTP status (Twirp endpoints: a Twirp JSON error body unless `body`
- *   is given; blob endpoints: an Azure XML error body unless `body` is given).
- * - `twirp`: a Twirp error with the code's status (Twirp endpoints only; on blob it becomes `status`).
- * - `drop`: destroy the connection without answering (the client sees ECONNRESET / socket hang up).
- * - `delay`: wait, then handle the request normally.
- * `delayMs` on the others waits before answering.
- */
-export type Fault =
-  | { kind: 'status'; status: number; body?: string; message?: string; delayMs?: number }
-  | { kind: 'twirp'; code: TwirpCode; msg?: string; delayMs?: number }
-  | { kind: 'drop'; delayMs?: number }
-  | { kind: 'delay'; delayMs: number }
-/** Shorthands: a number is `{kind: 'status', status}`, `'drop'` is `{kind: 'drop'}`. */
-export type FaultInput = Fault | number | 'drop'
-/** `times` defaults to 1; `Infinity` makes the fault permanent (until cleared). */
-export interface FaultRule {
-  fault: FaultInput
-  times?: number
-}
 /** Faults per endpoint; an array queues one entry after the other. */
-export type FaultPlan = Partial<
-  Record<FaultEndpoint, FaultInput | FaultRule | Array<FaultInput | FaultRule>>
->
+export type FaultPlan = EndpointFaultPlan<FaultEndpoint>
+export type FaultController = EndpointFaultController<FaultEndpoint>
 
-export interface FaultController {
-  /** Queue `fault` for the next `times` (default 1, may be Infinity) requests to `endpoint`. */
-  inject(endpoint: FaultEndpoint, fault: FaultInput, times?: number): void
-  /** Queue several faults at once (same shape as the `faults` start option). */
-  plan(plan: FaultPlan): void
-  /** Drop queued faults of one endpoint, or of all. */
-  clear(endpoint?: FaultEndpoint): void
-  /** How many responses of `endpoint` are still going to be faulted. */
-  pending(endpoint: FaultEndpoint): number
-}
-
-export interface LoggedRequest {
-  method: string
-  /** Path and query as requested. */
-  path: string
-  /** Twirp method, blob operation, or `unknown`. */
-  endpoint: string
-  /** Status sent, 0 when the connection was dropped / closed before an answer. */
-  status: number
-  /** Kind of the injected fault that answered this request, if any. */
-  fault?: Fault['kind']
-  /** Milliseconds since the service started. */
-  at: number
-}
+export type LoggedRequest = BaseLoggedRequest
 
 export interface UploadedArtifact {
   id: number
@@ -208,237 +139,14 @@ export interface ArtifactService {
   close(): Promise<void>
 }
 
-/** A staged block: a byte range of the upload's spool file. */
-interface StagedBlock {
-  offset: number
-  size: number
-}
-
-/**
- * Put Block bodies are appended to one spool file per upload, each at a range reserved from its
- * Content-Length when the request arrives. When the block list names the ranges in spool order
- * without gaps (the usual case), the spool becomes the blob without copying.
- */
-interface Spool {
-  path: string
-  reserved: number
-}
-
-interface Committed {
-  path: string
-  size: number
-  sha256: string
-  blockCount: number
-  method: 'PutBlockList' | 'PutBlob'
-  contentType: string | undefined
-}
-
 interface PendingUpload {
-  blobId: string
+  blob: WritableBlob
   sig: string
   name: string
   runBackendId: string
   jobBackendId: string
   mimeType: string | undefined
   expiresAt: string | undefined
-  blocks: Map<string, StagedBlock>
-  spool: Spool | undefined
-  committed: Committed | undefined
-}
-
-interface TokenIds {
-  runBackendId: string
-  jobBackendId: string
-}
-
-class TwirpError extends Error {
-  constructor(
-    readonly code: TwirpCode,
-    msg: string
-  ) {
-    super(msg)
-  }
-}
-
-class BlobError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    msg: string
-  ) {
-    super(msg)
-  }
-}
-
-function base64url(value: string | Buffer): string {
-  return Buffer.from(value).toString('base64url')
-}
-
-/** An unsigned JWT carrying the `scp` claim the client parses (`Actions.Results:<run>:<job>`). */
-export function makeRuntimeToken(runBackendId: string, jobBackendId: string): string {
-  const now = Math.floor(Date.now() / 1000)
-  const header = { typ: 'JWT', alg: 'RS256', x5t: 'loopback' }
-  const payload = {
-    nameid: 'dddddddd-dddd-dddd-dddd-dddddddddddd',
-    scp: [
-      `Actions.ExampleScope`,
-      `Actions.Results:${runBackendId}:${jobBackendId}`,
-      `Actions.UploadArtifacts:${runBackendId}:${jobBackendId}`
-    ].join(' '),
-    iss: 'vstoken.actions.githubusercontent.com',
-    aud: 'vso:loopback',
-    nbf: now - 60,
-    iat: now - 60,
-    exp: now + 6 * 3600
-  }
-  return `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}.${base64url('unsigned')}`
-}
-
-function idsFromToken(token: string): TokenIds | undefined {
-  const parts = token.split('.')
-  if (parts.length !== 3) return undefined
-  let payload: unknown
-  try {
-    payload = JSON.parse(Buffer.from(parts[1] ?? '', 'base64url').toString('utf8'))
-  } catch {
-    return undefined
-  }
-  if (typeof payload !== 'object' || payload === null) return undefined
-  const scp = (payload as { scp?: unknown }).scp
-  if (typeof scp !== 'string') return undefined
-  for (const scope of scp.split(' ')) {
-    const bits = scope.split(':')
-    if (bits[0] === 'Actions.Results' && bits.length === 3 && bits[1] && bits[2]) {
-      return { runBackendId: bits[1], jobBackendId: bits[2] }
-    }
-  }
-  return undefined
-}
-
-function normalizeFault(input: FaultInput): Fault {
-  if (typeof input === 'number') return { kind: 'status', status: input }
-  if (input === 'drop') return { kind: 'drop' }
-  return input
-}
-
-function isRule(x: FaultInput | FaultRule): x is FaultRule {
-  return typeof x === 'object' && x !== null && 'fault' in x
-}
-
-class Faults implements FaultController {
-  private readonly queues = new Map<FaultEndpoint, Array<{ fault: Fault; left: number }>>()
-
-  inject(endpoint: FaultEndpoint, fault: FaultInput, times = 1): void {
-    if (!(times > 0)) return
-    const queue = this.queues.get(endpoint) ?? []
-    queue.push({ fault: normalizeFault(fault), left: times })
-    this.queues.set(endpoint, queue)
-  }
-
-  plan(plan: FaultPlan): void {
-    for (const [endpoint, spec] of Object.entries(plan) as Array<
-      [FaultEndpoint, FaultInput | FaultRule | Array<FaultInput | FaultRule>]
-    >) {
-      const items = Array.isArray(spec) ? spec : [spec]
-      for (const item of items) {
-        if (isRule(item)) this.inject(endpoint, item.fault, item.times ?? 1)
-        else this.inject(endpoint, item, 1)
-      }
-    }
-  }
-
-  clear(endpoint?: FaultEndpoint): void {
-    if (endpoint) this.queues.delete(endpoint)
-    else this.queues.clear()
-  }
-
-  pending(endpoint: FaultEndpoint): number {
-    return (this.queues.get(endpoint) ?? []).reduce((sum, f) => sum + f.left, 0)
-  }
-
-  /** Take the next fault for the first endpoint (in order) that has one. */
-  take(endpoints: FaultEndpoint[]): Fault | undefined {
-    for (const endpoint of endpoints) {
-      const queue = this.queues.get(endpoint)
-      const head = queue?.[0]
-      if (!queue || !head) continue
-      head.left -= 1
-      if (head.left <= 0) queue.shift()
-      if (queue.length === 0) this.queues.delete(endpoint)
-      return head.fault
-    }
-    return undefined
-  }
-}
-
-/** Decode a query string without turning `+` into a space (block ids are base64). */
-function parseQuery(search: string): Map<string, string> {
-  const out = new Map<string, string>()
-  for (const part of search.replace(/^\?/, '').split('&')) {
-    if (!part) continue
-    const eq = part.indexOf('=')
-    const key = eq < 0 ? part : part.slice(0, eq)
-    const value = eq < 0 ? '' : part.slice(eq + 1)
-    try {
-      out.set(decodeURIComponent(key).toLowerCase(), decodeURIComponent(value))
-    } catch {
-      out.set(key.toLowerCase(), value)
-    }
-  }
-  return out
-}
-
-function xmlDecode(s: string): string {
-  return s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCharCode(Number(d)))
-    .replace(/&amp;/g, '&')
-}
-
-function xmlEscape(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
-}
-
-async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    const buf = chunk as Buffer
-    size += buf.length
-    if (size > limit) throw new BlobError(413, 'RequestBodyTooLarge', 'request body too large')
-    chunks.push(buf)
-  }
-  return Buffer.concat(chunks)
-}
-
-async function drain(req: http.IncomingMessage): Promise<void> {
-  if (req.readableEnded) return
-  await new Promise<void>(resolve => {
-    req.on('end', resolve)
-    req.on('error', () => resolve())
-    req.on('close', () => resolve())
-    req.resume()
-  })
-}
-
-function asString(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : undefined
-}
-
-/** A Transform that hashes and counts what passes through. */
-class Tap extends Transform {
-  bytes = 0
-  constructor(readonly hashes: crypto.Hash[]) {
-    super()
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length
-    for (const h of this.hashes) h.update(chunk)
-    cb(null, chunk)
-  }
 }
 
 export async function startArtifactService(
@@ -449,42 +157,23 @@ export async function startArtifactService(
   const repository = opts.repository ?? 'octo-org/octo-repo'
   const runId = String(opts.runId ?? 4242)
   const token = makeRuntimeToken(runBackendId, jobBackendId)
-  const ownDir = opts.dir === undefined
-  const dir = opts.dir ?? (await fsp.mkdtemp(path.join(os.tmpdir(), 'artifact-service-')))
-  await fsp.mkdir(dir, { recursive: true })
-  const started = Date.now()
+  const files = await blobDir('artifact-service-', opts)
+  const dir = files.dir
 
-  const faults = new Faults()
-  if (opts.faults) faults.plan(opts.faults)
-  const requests: LoggedRequest[] = []
   const uploads: UploadedArtifact[] = []
+  const store = new BlockBlobStore(dir)
   const pendingById = new Map<string, PendingUpload>()
   const pendingByName = new Map<string, PendingUpload>()
   const finalizedBlobs = new Map<string, { sig: string; artifact: UploadedArtifact }>()
   let nextArtifactId = opts.firstArtifactId ?? 1001
-  let closed = false
-  const timers = new Map<NodeJS.Timeout, () => void>()
-  const sockets = new Set<Socket>()
   let baseUrl = ''
-
-  const sleep = (ms: number): Promise<void> =>
-    new Promise(resolve => {
-      if (closed) return resolve()
-      const t = setTimeout(() => {
-        timers.delete(t)
-        resolve()
-      }, ms)
-      timers.set(t, resolve)
-    })
 
   const key = (run: string, name: string): string => `${run}\u0000${name}`
   const liveArtifact = (run: string, name: string): UploadedArtifact | undefined =>
     [...uploads].reverse().find(a => !a.deleted && a.runBackendId === run && a.name === name)
 
   const envFor = (job: string): Record<string, string> => {
-    const noProxy = [process.env['no_proxy'] ?? process.env['NO_PROXY'], '127.0.0.1', 'localhost']
-      .filter(Boolean)
-      .join(',')
+    const noProxy = loopbackNoProxy()
     return {
       ACTIONS_RESULTS_URL: `${baseUrl}/`,
       ACTIONS_RUNTIME_TOKEN: makeRuntimeToken(runBackendId, job),
@@ -500,110 +189,6 @@ export async function startArtifactService(
       no_proxy: noProxy,
       NO_PROXY: noProxy
     }
-  }
-
-  // ---------------------------------------------------------------- responses
-
-  function setAzureHeaders(req: http.IncomingMessage, res: http.ServerResponse): void {
-    res.setHeader('x-ms-request-id', crypto.randomUUID())
-    res.setHeader('x-ms-version', asString(req.headers['x-ms-version']) ?? AZURE_VERSION)
-    const clientRequestId = asString(req.headers['x-ms-client-request-id'])
-    if (clientRequestId) res.setHeader('x-ms-client-request-id', clientRequestId)
-    res.setHeader('Date', new Date().toUTCString())
-    res.setHeader('Server', 'Windows-Azure-Blob/1.0 Microsoft-HTTPAPI/2.0')
-  }
-
-  function sendBlobError(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    status: number,
-    code: string,
-    message: string,
-    body?: string
-  ): void {
-    if (res.headersSent || res.destroyed) return
-    setAzureHeaders(req, res)
-    const requestId = String(res.getHeader('x-ms-request-id'))
-    const xml =
-      body ??
-      `<?xml version="1.0" encoding="utf-8"?><Error><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(
-        message
-      )}\nRequestId:${requestId}\nTime:${new Date().toISOString()}</Message></Error>`
-    res.writeHead(status, {
-      'Content-Type': 'application/xml',
-      'Content-Length': Buffer.byteLength(xml),
-      'x-ms-error-code': code
-    })
-    res.end(xml)
-  }
-
-  function sendJson(res: http.ServerResponse, status: number, value: unknown): void {
-    if (res.headersSent || res.destroyed) return
-    const text = JSON.stringify(value)
-    res.writeHead(status, {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(text)
-    })
-    res.end(text)
-  }
-
-  function sendTwirpError(res: http.ServerResponse, code: TwirpCode, msg: string): void {
-    sendJson(res, TWIRP_STATUS[code], { code, msg })
-  }
-
-  const defaultBlobCode = (status: number): string =>
-    status === 503 ? 'ServerBusy' : status === 500 ? 'InternalError' : `Status${status}`
-  const defaultTwirpCode = (status: number): TwirpCode => {
-    const byStatus: Record<number, TwirpCode> = {
-      401: 'unauthenticated',
-      403: 'permission_denied',
-      404: 'not_found',
-      409: 'already_exists',
-      429: 'resource_exhausted',
-      502: 'unavailable',
-      503: 'unavailable',
-      504: 'unavailable'
-    }
-    return byStatus[status] ?? (status >= 400 && status < 500 ? 'invalid_argument' : 'internal')
-  }
-
-  /** Apply a fault; returns true when the request has been answered (or dropped). */
-  async function applyFault(
-    fault: Fault,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    kind: 'twirp' | 'blob',
-    note: (f: Fault['kind']) => void
-  ): Promise<boolean> {
-    note(fault.kind)
-    if (fault.kind === 'drop') {
-      if (fault.delayMs) await sleep(fault.delayMs)
-      req.socket.destroy()
-      return true
-    }
-    if (fault.kind === 'delay') {
-      await sleep(fault.delayMs)
-      return closed
-    }
-    await drain(req)
-    if (fault.delayMs) await sleep(fault.delayMs)
-    if (fault.kind === 'twirp') {
-      if (kind === 'twirp') sendTwirpError(res, fault.code, fault.msg ?? `injected ${fault.code}`)
-      else sendBlobError(req, res, TWIRP_STATUS[fault.code], fault.code, fault.msg ?? 'injected')
-      return true
-    }
-    const message = fault.message ?? `injected ${fault.status}`
-    if (kind === 'twirp') {
-      if (fault.body !== undefined) {
-        res.writeHead(fault.status, { 'Content-Type': 'application/json' })
-        res.end(fault.body)
-      } else {
-        sendJson(res, fault.status, { code: defaultTwirpCode(fault.status), msg: message })
-      }
-    } else {
-      sendBlobError(req, res, fault.status, defaultBlobCode(fault.status), message, fault.body)
-    }
-    return true
   }
 
   // ---------------------------------------------------------------- twirp
@@ -637,12 +222,14 @@ export async function startArtifactService(
     return name
   }
 
-  function toPublicUrl(blobId: string, sig: string, perms: string): string {
-    const se = new Date(Date.now() + 6 * 3600 * 1000).toISOString().replace(/\.\d+Z$/, 'Z')
-    return `${baseUrl}${BLOB_PATH_PREFIX}${blobId}?sv=${AZURE_VERSION}&se=${encodeURIComponent(
-      se
-    )}&sr=b&sp=${perms}&sig=${encodeURIComponent(sig)}`
-  }
+  const toPublicUrl = (blobId: string, sig: string, perms: string): string =>
+    signedBlobUrl(
+      baseUrl,
+      `${BLOB_PATH_PREFIX}${blobId}`,
+      sig,
+      perms,
+      new Date(Date.now() + 6 * 3600 * 1000)
+    )
 
   function twirpCreate(body: Record<string, unknown>, ids: TokenIds): unknown {
     checkIds(body, ids, true)
@@ -663,25 +250,21 @@ export async function startArtifactService(
     }
     const previous = pendingByName.get(key(ids.runBackendId, name))
     if (previous) {
-      pendingById.delete(previous.blobId)
-      void removeBlocks(previous)
-      if (previous.committed) void fsp.rm(previous.committed.path, { force: true })
+      pendingById.delete(previous.blob.id)
+      void store.discard(previous.blob)
     }
     const pending: PendingUpload = {
-      blobId: crypto.randomUUID(),
+      blob: store.newBlob(),
       sig: crypto.randomBytes(24).toString('base64'),
       name,
       runBackendId: ids.runBackendId,
       jobBackendId: ids.jobBackendId,
       mimeType: mime,
-      expiresAt: expires,
-      blocks: new Map(),
-      spool: undefined,
-      committed: undefined
+      expiresAt: expires
     }
-    pendingById.set(pending.blobId, pending)
+    pendingById.set(pending.blob.id, pending)
     pendingByName.set(key(ids.runBackendId, name), pending)
-    return { ok: true, signed_upload_url: toPublicUrl(pending.blobId, pending.sig, 'cw') }
+    return { ok: true, signed_upload_url: toPublicUrl(pending.blob.id, pending.sig, 'cw') }
   }
 
   function twirpFinalize(body: Record<string, unknown>, ids: TokenIds): unknown {
@@ -691,7 +274,7 @@ export async function startArtifactService(
     if (!pending || pending.jobBackendId !== ids.jobBackendId) {
       throw new TwirpError('not_found', `no artifact named ${name} is being uploaded by this job`)
     }
-    const committed = pending.committed
+    const committed = pending.blob.committed
     if (!committed) {
       throw new TwirpError('failed_precondition', `the blob of artifact ${name} was not committed`)
     }
@@ -732,9 +315,9 @@ export async function startArtifactService(
       method: committed.method
     }
     uploads.push(artifact)
-    pendingById.delete(pending.blobId)
+    pendingById.delete(pending.blob.id)
     pendingByName.delete(key(ids.runBackendId, name))
-    finalizedBlobs.set(pending.blobId, { sig: pending.sig, artifact })
+    finalizedBlobs.set(pending.blob.id, { sig: pending.sig, artifact })
     return { ok: true, artifact_id: String(artifact.id) }
   }
 
@@ -789,146 +372,15 @@ export async function startArtifactService(
     GetSignedArtifactURL: twirpSignedUrl
   }
 
-  async function handleTwirp(
-    method: string,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    note: (f: Fault['kind']) => void
-  ): Promise<void> {
-    const handler = Object.hasOwn(TWIRP_HANDLERS, method)
-      ? TWIRP_HANDLERS[method as TwirpMethod]
-      : undefined
-    if (req.method !== 'POST' || !handler) {
-      await drain(req)
-      return sendTwirpError(res, 'bad_route', `no handler for ${req.method} ${req.url}`)
-    }
-    const fault = faults.take([method as TwirpMethod])
-    if (fault && (await applyFault(fault, req, res, 'twirp', note))) return
-    const auth = asString(req.headers['authorization']) ?? ''
-    const ids = auth.startsWith('Bearer ') ? idsFromToken(auth.slice(7)) : undefined
-    if (!ids || ids.runBackendId !== runBackendId) {
-      await drain(req)
-      return sendTwirpError(res, 'unauthenticated', 'invalid or missing runtime token')
-    }
-    let body: unknown
-    try {
-      body = JSON.parse((await readBody(req, 1 << 20)).toString('utf8'))
-    } catch {
-      return sendTwirpError(res, 'malformed', 'the request body is not valid JSON')
-    }
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return sendTwirpError(res, 'malformed', 'the request body is not a JSON object')
-    }
-    try {
-      sendJson(res, 200, handler(body as Record<string, unknown>, ids))
-    } catch (err) {
-      if (err instanceof TwirpError) return sendTwirpError(res, err.code, err.message)
-      throw err
-    }
-  }
+  // ---------------------------------------------------------------- server
 
-  // ---------------------------------------------------------------- blob
-
-  async function removeBlocks(pending: PendingUpload): Promise<void> {
-    pending.blocks.clear()
-    const spool = pending.spool
-    pending.spool = undefined
-    if (spool) await fsp.rm(spool.path, { force: true })
-  }
-
-  function blobOperation(req: http.IncomingMessage, query: Map<string, string>): BlobOperation {
-    const comp = query.get('comp')
-    if (req.method === 'PUT' && comp === 'block') return 'PutBlock'
-    if (req.method === 'PUT' && comp === 'blocklist') return 'PutBlockList'
-    if (req.method === 'PUT' && comp === undefined) return 'PutBlob'
-    if ((req.method === 'GET' || req.method === 'HEAD') && comp === undefined) return 'GetBlob'
-    throw new BlobError(400, 'UnsupportedQueryParameter', `unsupported ${req.method} comp=${comp}`)
-  }
-
-  async function sha256Of(file: string): Promise<string> {
-    const sha = crypto.createHash('sha256')
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 << 20 })) {
-      sha.update(chunk as Buffer)
-    }
-    return sha.digest('hex')
-  }
-
-  /** Put Block List: assemble the listed blocks into the blob's file and hash it. */
-  async function commitBlocks(pending: PendingUpload, list: StagedBlock[]): Promise<Committed> {
-    const target = path.join(dir, `${pending.blobId}.blob`)
-    const spool = pending.spool
-    const total = list.reduce((sum, b) => sum + b.size, 0)
-    let expectedOffset = 0
-    const inSpoolOrder = list.every(b => {
-      const ok = b.offset === expectedOffset
-      expectedOffset += b.size
-      return ok
-    })
-    if (spool && list.length > 0 && inSpoolOrder && total === spool.reserved) {
-      await fsp.rename(spool.path, target)
-      pending.spool = undefined
-    } else {
-      const tmp = `${target}.${crypto.randomBytes(4).toString('hex')}.tmp`
-      const out = fs.createWriteStream(tmp)
-      await pipeline(async function* () {
-        for (const b of list) {
-          if (b.size === 0 || !spool) continue
-          yield* fs.createReadStream(spool.path, {
-            start: b.offset,
-            end: b.offset + b.size - 1,
-            highWaterMark: 4 << 20
-          })
-        }
-      }, out)
-      await fsp.rename(tmp, target)
-    }
-    return {
-      path: target,
-      size: total,
-      sha256: await sha256Of(target),
-      blockCount: list.length,
-      method: 'PutBlockList',
-      contentType: undefined
-    }
-  }
-
-  /** Checks a transactional Content-MD5 sent by the client; returns the header to echo. */
-  function checkMd5(
-    req: http.IncomingMessage,
-    md5: crypto.Hash | undefined
-  ): Record<string, string> {
-    const sent = asString(req.headers['content-md5'])
-    if (!sent || !md5) return {}
-    const actual = md5.digest('base64')
-    if (actual !== sent) {
-      throw new BlobError(
-        400,
-        'Md5Mismatch',
-        'The MD5 value specified in the request did not match the MD5 value calculated by the server.'
-      )
-    }
-    return { 'Content-MD5': actual }
-  }
-
-  async function handleBlob(
-    url: URL,
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    note: (f: Fault['kind']) => void,
-    setEndpoint: (e: string) => void
-  ): Promise<void> {
-    const query = parseQuery(url.search)
-    const op = blobOperation(req, query)
-    setEndpoint(op)
-    const fault = faults.take([op, 'blob'])
-    if (fault && (await applyFault(fault, req, res, 'blob', note))) return
-
-    const blobId = decodeURIComponent(url.pathname.slice(BLOB_PATH_PREFIX.length))
+  const resolveBlob = (blobId: string, query: Map<string, string>): BlobTarget => {
     const pending = pendingById.get(blobId)
     const finalized = finalizedBlobs.get(blobId)
     const sig = pending?.sig ?? finalized?.sig
-    if (sig === undefined)
+    if (sig === undefined) {
       throw new BlobError(404, 'BlobNotFound', 'The specified blob does not exist.')
+    }
     if (query.get('sig') !== sig) {
       throw new BlobError(
         403,
@@ -936,222 +388,31 @@ export async function startArtifactService(
         'Server failed to authenticate the request. Make sure the signature is formed correctly.'
       )
     }
-
-    if (op === 'GetBlob') {
-      if (!finalized) throw new BlobError(404, 'BlobNotFound', 'The specified blob does not exist.')
-      const a = finalized.artifact
-      setAzureHeaders(req, res)
-      res.writeHead(200, {
-        'Content-Length': a.size,
-        'Content-Type': a.contentType ?? 'application/octet-stream',
-        'x-ms-blob-type': 'BlockBlob',
-        ETag: `"0x${a.sha256.slice(0, 15).toUpperCase()}"`,
-        'Last-Modified': new Date(a.createdAt).toUTCString()
-      })
-      if (req.method === 'HEAD') return void res.end()
-      await pipeline(fs.createReadStream(a.path), res)
-      return
-    }
-
-    if (!pending) {
-      throw new BlobError(
-        409,
-        'OperationNotAllowed',
-        'The artifact of this blob is already finalized.'
-      )
-    }
-
-    if (op === 'PutBlock') {
-      const blockId = query.get('blockid')
-      if (!blockId) throw new BlobError(400, 'InvalidQueryParameterValue', 'blockid is required')
-      const decoded = Buffer.from(blockId, 'base64')
-      if (decoded.length === 0 || decoded.length > 64 || decoded.toString('base64') !== blockId) {
-        throw new BlobError(400, 'InvalidQueryParameterValue', `invalid blockid ${blockId}`)
-      }
-      const expected = Number(req.headers['content-length'] ?? NaN)
-      if (!Number.isSafeInteger(expected)) {
-        throw new BlobError(411, 'MissingContentLengthHeader', 'Content-Length is required')
-      }
-      if (!pending.spool) {
-        const spoolPath = path.join(dir, `${pending.blobId}.spool`)
-        fs.closeSync(fs.openSync(spoolPath, 'w'))
-        pending.spool = { path: spoolPath, reserved: 0 }
-      }
-      const spool = pending.spool
-      const offset = spool.reserved
-      spool.reserved += expected
-      const md5 = req.headers['content-md5'] ? crypto.createHash('md5') : undefined
-      const tap = new Tap(md5 ? [md5] : [])
-      await pipeline(req, tap, fs.createWriteStream(spool.path, { flags: 'r+', start: offset }))
-      if (tap.bytes !== expected) {
-        throw new BlobError(400, 'InvalidInput', `got ${tap.bytes} bytes, expected ${expected}`)
-      }
-      const md5Header = checkMd5(req, md5)
-      if (pending.spool === spool) pending.blocks.set(blockId, { offset, size: tap.bytes })
-      setAzureHeaders(req, res)
-      res.writeHead(201, {
-        'Content-Length': 0,
-        ...md5Header,
-        'x-ms-request-server-encrypted': 'true'
-      })
-      res.end()
-      return
-    }
-
-    if (op === 'PutBlockList') {
-      const xml = (await readBody(req, 16 << 20)).toString('utf8')
-      if (!/<BlockList\b/.test(xml) && !/<BlockList\/>/.test(xml)) {
-        throw new BlobError(400, 'InvalidXmlDocument', 'XML specified is not syntactically valid.')
-      }
-      const ids: string[] = []
-      const re = /<(Latest|Uncommitted|Committed)>([^<]*)<\/\1>/g
-      for (let m = re.exec(xml); m; m = re.exec(xml)) ids.push(xmlDecode(m[2] ?? '').trim())
-      const list: StagedBlock[] = []
-      for (const id of ids) {
-        const block = pending.blocks.get(id)
-        if (!block) {
-          throw new BlobError(
-            400,
-            'InvalidBlockList',
-            `The specified block list is invalid (${id}).`
-          )
-        }
-        list.push(block)
-      }
-      const committed = await commitBlocks(pending, list)
-      committed.contentType = asString(req.headers['x-ms-blob-content-type'])
-      pending.committed = committed
-      await removeBlocks(pending)
-      setAzureHeaders(req, res)
-      res.writeHead(201, {
-        'Content-Length': 0,
-        ETag: `"0x${committed.sha256.slice(0, 15).toUpperCase()}"`,
-        'Last-Modified': new Date().toUTCString(),
-        'Content-MD5': crypto.createHash('md5').update(xml).digest('base64'),
-        'x-ms-request-server-encrypted': 'true'
-      })
-      res.end()
-      return
-    }
-
-    // Put Blob: the whole content in one request.
-    if (asString(req.headers['x-ms-blob-type']) !== 'BlockBlob') {
-      throw new BlobError(400, 'InvalidHeaderValue', 'x-ms-blob-type must be BlockBlob')
-    }
-    const target = path.join(dir, `${pending.blobId}.blob`)
-    const tmp = `${target}.${crypto.randomBytes(4).toString('hex')}.tmp`
-    const sha = crypto.createHash('sha256')
-    const md5 = req.headers['content-md5'] ? crypto.createHash('md5') : undefined
-    const tap = new Tap(md5 ? [sha, md5] : [sha])
-    try {
-      await pipeline(req, tap, fs.createWriteStream(tmp))
-    } catch (err) {
-      await fsp.rm(tmp, { force: true })
-      throw err
-    }
-    const expected = req.headers['content-length']
-    if (expected !== undefined && Number(expected) !== tap.bytes) {
-      await fsp.rm(tmp, { force: true })
-      throw new BlobError(400, 'InvalidInput', `got ${tap.bytes} bytes, expected ${expected}`)
-    }
-    let md5Header: Record<string, string>
-    try {
-      md5Header = checkMd5(req, md5)
-    } catch (err) {
-      await fsp.rm(tmp, { force: true })
-      throw err
-    }
-    await fsp.rename(tmp, target)
-    await removeBlocks(pending)
-    const sha256 = sha.digest('hex')
-    pending.committed = {
-      path: target,
-      size: tap.bytes,
-      sha256,
-      blockCount: 0,
-      method: 'PutBlob',
-      contentType: asString(req.headers['x-ms-blob-content-type'])
-    }
-    setAzureHeaders(req, res)
-    res.writeHead(201, {
-      'Content-Length': 0,
-      ETag: `"0x${sha256.slice(0, 15).toUpperCase()}"`,
-      'Last-Modified': new Date().toUTCString(),
-      ...md5Header,
-      'x-ms-request-server-encrypted': 'true'
-    })
-    res.end()
+    return { writable: pending?.blob, readable: finalized?.artifact }
   }
 
-  // ---------------------------------------------------------------- server
-
-  const server = http.createServer({ requestTimeout: 0, keepAliveTimeout: 30_000 }, (req, res) => {
-    const entry: LoggedRequest = {
-      method: req.method ?? '',
-      path: req.url ?? '',
-      endpoint: 'unknown',
-      status: 0,
-      at: 0
-    }
-    let logged = false
-    const log = (): void => {
-      if (logged) return
-      logged = true
-      entry.status = res.writableFinished ? res.statusCode : 0
-      entry.at = Date.now() - started
-      requests.push(entry)
-    }
-    res.on('finish', log)
-    res.on('close', log)
-    const note = (f: Fault['kind']): void => {
-      entry.fault = f
-    }
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-    let kind: 'twirp' | 'blob' | 'other' = 'other'
-    const run = async (): Promise<void> => {
-      if (url.pathname.startsWith(TWIRP_PATH_PREFIX)) {
-        kind = 'twirp'
-        entry.endpoint = url.pathname.slice(TWIRP_PATH_PREFIX.length)
-        await handleTwirp(entry.endpoint, req, res, note)
-      } else if (url.pathname.startsWith(BLOB_PATH_PREFIX)) {
-        kind = 'blob'
-        await handleBlob(url, req, res, note, e => {
-          entry.endpoint = e
-        })
-      } else {
-        await drain(req)
-        sendJson(res, 404, { code: 'bad_route', msg: `no route for ${req.url}` })
-      }
-    }
-    run().catch(async (err: unknown) => {
-      if (res.headersSent || res.destroyed || req.socket.destroyed) {
-        res.destroy()
-        return
-      }
-      await drain(req)
-      if (kind === 'blob') {
-        if (err instanceof BlobError) sendBlobError(req, res, err.status, err.code, err.message)
-        else sendBlobError(req, res, 500, 'InternalError', String(err))
-      } else {
-        sendTwirpError(res, 'internal', String(err))
+  const { server, faults, requests } = await startResultsService<
+    TokenIds,
+    FaultEndpoint,
+    LoggedRequest
+  >({
+    faults: opts.faults,
+    makeEntry: base => base,
+    twirpPrefix: TWIRP_PATH_PREFIX,
+    blobPrefix: BLOB_PATH_PREFIX,
+    routes: () => ({
+      twirp: {
+        handlers: TWIRP_HANDLERS,
+        authorize: r => runToken(r.headers, runBackendId)?.ids
+      },
+      blob: {
+        store,
+        resolve: (blobId, _op, query) => resolveBlob(blobId, query),
+        finalizedMessage: 'The artifact of this blob is already finalized.'
       }
     })
   })
-  server.on('connection', socket => {
-    sockets.add(socket)
-    socket.on('close', () => sockets.delete(socket))
-  })
-  server.on('clientError', (_err, socket) => socket.destroy())
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject)
-      resolve()
-    })
-  })
-  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-
+  baseUrl = server.url
   const env = envFor(jobBackendId)
 
   return {
@@ -1194,21 +455,9 @@ export async function startArtifactService(
       return artifact
     },
     async close() {
-      if (closed) return
-      closed = true
-      // Pending fault delays end now; their requests find the socket gone.
-      for (const [t, wake] of timers) {
-        clearTimeout(t)
-        wake()
-      }
-      timers.clear()
-      const done = new Promise<void>(resolve => server.close(() => resolve()))
-      server.closeAllConnections()
-      for (const s of sockets) s.destroy()
-      await Promise.race([done, new Promise<void>(resolve => setTimeout(resolve, 2000).unref())])
-      if (ownDir && !opts.keepFiles) {
-        await fsp.rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined)
-      }
+      if (server.isClosed()) return
+      await server.close()
+      await files.remove()
     }
   }
 }

@@ -8,6 +8,7 @@
 // `@@RESULT {"ok":false,"name":...,"message":...}` (exit code 1). Everything else on stdout is the
 // client's own logging (@actions/core commands).
 import { DefaultArtifactClient } from '@actions/artifact'
+import { printOutcome } from './client-outcome.mjs'
 
 const request = JSON.parse(process.argv[2] ?? '{}')
 const client = new DefaultArtifactClient()
@@ -45,12 +46,4 @@ async function main() {
   }
 }
 
-try {
-  const result = await main()
-  process.stdout.write(`\n@@RESULT ${JSON.stringify({ ok: true, result })}\n`)
-} catch (err) {
-  process.stdout.write(
-    `\n@@RESULT ${JSON.stringify({ ok: false, name: err?.name, message: err?.message ?? String(err) })}\n`
-  )
-  process.exitCode = 1
-}
+await printOutcome(main)
