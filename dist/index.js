@@ -28386,7 +28386,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(40781);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2539);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28396,7 +28396,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 40781:
+/***/ 2539:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -28413,6 +28413,12 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
+// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
+var exec = __nccwpck_require__(75260);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(73024);
 ;// CONCATENATED MODULE: ./src/errors.ts
 /**
  * Errors the action reports to the user. Each carries the message shown in the single
@@ -28447,8 +28453,95 @@ function describe(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-// EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
-var exec = __nccwpck_require__(75260);
+;// CONCATENATED MODULE: ./src/boot/qemu.ts
+/**
+ * QEMU as a Gevulot node runs it (nanos-boot.md): q35, `-cpu max`, the raw image read-only
+ * behind virtio-scsi, `isa-debug-exit` (the exit status), the workspace as a 9p share with
+ * `mount_tag=0`, the serial console on stdout, and `-no-reboot` so that a reset ends the run
+ * instead of looping. Also: finding QEMU, installing it where that is allowed, and whether KVM
+ * can be opened.
+ */
+
+
+
+
+
+
+
+
+const QEMU_BINARY = 'qemu-system-x86_64';
+const QEMU_PACKAGE = 'qemu-system-x86';
+function qemuArgs(m) {
+    return [
+        ...['-machine', `q35,accel=${m.accel}`, '-cpu', 'max'],
+        ...['-smp', String(m.cpus), '-m', m.memory],
+        ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
+        ...['-device', 'isa-debug-exit', '-device', 'virtio-rng-pci'],
+        ...['-drive', `file=${qemuOption(m.image)},format=raw,if=none,id=hd0,readonly=on`],
+        ...['-device', 'virtio-scsi-pci,id=scsi0', '-device', 'scsi-hd,bus=scsi0.0,drive=hd0'],
+        // An explicit id: without one QEMU names the fsdev after the tag, and "0" is not a valid id.
+        ...[
+            '-virtfs',
+            `local,path=${qemuOption(m.workspace)},mount_tag=0,security_model=none,multidevs=remap,id=ws0`
+        ],
+        ...['-serial', 'stdio']
+    ];
+}
+/** A value inside a QEMU option list: commas are doubled. */
+function qemuOption(value) {
+    return value.replace(/,/g, ',,');
+}
+/** The first executable `name` on PATH. */
+function which(name, searchPath = process.env.PATH ?? '') {
+    for (const dir of searchPath.split(external_node_path_.delimiter).filter(Boolean)) {
+        const file = external_node_path_.join(dir, name);
+        try {
+            (0,external_node_fs_.accessSync)(file, external_node_fs_.constants.X_OK);
+            return file;
+        }
+        catch {
+            // not here
+        }
+    }
+    return undefined;
+}
+/** How QEMU can be installed here: through passwordless sudo, as root, or not at all. */
+function installMethod() {
+    if (!which('apt-get'))
+        return undefined;
+    if (which('sudo') && (0,external_node_child_process_namespaceObject.spawnSync)('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0)
+        return 'sudo';
+    return process.getuid?.() === 0 ? 'root' : undefined;
+}
+/** QEMU's path: the one found by the plan, or installed now. */
+async function ensureQemu(qemu) {
+    if (typeof qemu === 'string')
+        return qemu;
+    return core/* group */.Os(`Install ${QEMU_PACKAGE}`, () => installQemu(qemu.install));
+}
+/** Install QEMU with apt-get and return its path. */
+async function installQemu(method) {
+    const run = (args) => method === 'sudo'
+        ? (0,exec/* exec */.m)('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
+        : (0,exec/* exec */.m)('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    core/* info */.pq(`${QEMU_BINARY} is not installed: installing ${QEMU_PACKAGE} with apt-get`);
+    try {
+        await run(['update', '-q']);
+        await run(['install', '-y', '-q', '--no-install-recommends', QEMU_PACKAGE]);
+    }
+    catch (error) {
+        throw new ActionError(`Could not install ${QEMU_PACKAGE} for the boot test (${error.message}): install it before this step, or set \`test: false\`.`, { cause: error });
+    }
+    const installed = which(QEMU_BINARY);
+    if (!installed)
+        throw new ActionError(`apt-get installed ${QEMU_PACKAGE}, but there is still no ${QEMU_BINARY} on PATH.`);
+    return installed;
+}
+/** KVM can be used when its device exists and this user may read and write it. */
+async function kvmOpens(device) {
+    return (0,promises_.access)(device, external_node_fs_.constants.R_OK | external_node_fs_.constants.W_OK).then(() => true, () => false);
+}
+
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
 // EXTERNAL MODULE: external "node:util"
@@ -28709,88 +28802,6 @@ class LineCollector {
     }
 }
 
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(75919);
-// EXTERNAL MODULE: ./node_modules/hash-wasm/dist/blake3.umd.min.js
-var blake3_umd_min = __nccwpck_require__(23894);
-var blake3_umd_min_default = /*#__PURE__*/__nccwpck_require__.n(blake3_umd_min);
-;// CONCATENATED MODULE: ./src/image/facts.ts
-/**
- * Facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of the raw
- * bytes, 64 lowercase hex). The file is read once, in chunks, into a small ring of shared
- * buffers; a worker thread hashes each chunk with sha256 (node:crypto) while this thread hashes
- * it with BLAKE3 (hash-wasm) and the next chunk is being read. A runner has at least two cores,
- * so the cost is that of the slower hash, with memory flat (the ring) whatever the image size.
- */
-
-
-// hash-wasm's BLAKE3 build alone: its index embeds every algorithm's WebAssembly (+40 ms of load).
-
-const CHUNK = 4 * 1024 * 1024;
-const SLOTS = 4;
-/** The sha256 side: hashes the slot it is told to, says when it is free again. */
-const SHA256_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads')
-const hash = require('node:crypto').createHash('sha256')
-const ring = new Uint8Array(workerData.ring)
-parentPort.on('message', m => {
-  if (m.end) return parentPort.postMessage({ sha256: hash.digest('hex') })
-  hash.update(ring.subarray(m.slot * workerData.chunk, m.slot * workerData.chunk + m.length))
-  parentPort.postMessage({ slot: m.slot })
-})
-`;
-async function imageFacts(file) {
-    const ring = new SharedArrayBuffer(CHUNK * SLOTS);
-    const slotView = (slot, length = CHUNK) => new Uint8Array(ring, slot * CHUNK, length);
-    const handle = await (0,promises_.open)(file, 'r');
-    const worker = new external_node_worker_threads_.Worker(SHA256_WORKER, { eval: true, workerData: { ring, chunk: CHUNK } });
-    try {
-        const freed = new Map();
-        let digest = () => undefined;
-        let failed = () => undefined;
-        const sha256 = new Promise((resolve, reject) => {
-            digest = resolve;
-            failed = reject;
-        });
-        worker.on('message', (m) => {
-            if (m.sha256 !== undefined)
-                digest(m.sha256);
-            else if (m.slot !== undefined)
-                freed.get(m.slot)?.();
-        });
-        worker.on('error', error => failed(error));
-        // A slot is free when the worker has hashed what was last put in it.
-        const busy = Array.from({ length: SLOTS });
-        const take = (slot) => busy[slot] ?? Promise.resolve();
-        const read = async (slot, position) => {
-            await Promise.race([take(slot), sha256.then(() => undefined)]);
-            return (await handle.read(slotView(slot), 0, CHUNK, position)).bytesRead;
-        };
-        const blake3 = await blake3_umd_min_default().createBLAKE3(256);
-        let size = 0;
-        let slot = 0;
-        let next = read(0, 0);
-        for (;;) {
-            const length = await next;
-            if (length === 0)
-                break;
-            busy[slot] = new Promise(resolve => freed.set(slot, resolve));
-            worker.postMessage({ slot, length });
-            size += length;
-            const following = (slot + 1) % SLOTS;
-            next = read(following, size); // read ahead while this chunk is hashed
-            blake3.update(slotView(slot, length));
-            slot = following;
-        }
-        worker.postMessage({ end: true });
-        return { size, sha256: await sha256, blake3: blake3.digest('hex') };
-    }
-    finally {
-        await handle.close();
-        await worker.terminate();
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/image/manifest.ts
 /**
  * The Nanos manifest (the ops config): composed from the inputs and an optional base manifest
@@ -28948,6 +28959,430 @@ async function writeManifest(manifest, file) {
     const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
     await (0,promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
     await (0,promises_.rename)(partial, file);
+}
+
+;// CONCATENATED MODULE: ./src/boot/run.ts
+/**
+ * One QEMU run: the serial console (QEMU's stdout) goes to a file and, line by line, to a
+ * listener; QEMU's own messages (stderr) are kept apart. After `timeoutMs` QEMU's whole process
+ * group is stopped (SIGTERM, then SIGKILL), so nothing it started is left running.
+ */
+
+
+async function runQemu(binary, args, opts) {
+    const started = performance.now();
+    const sink = (0,external_node_fs_.createWriteStream)(opts.consoleFile);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let pending = '';
+    const stderr = [];
+    child.stdout.on('data', (chunk) => {
+        sink.write(chunk);
+        if (!opts.onLine)
+            return;
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines)
+            opts.onLine(line);
+    });
+    child.stderr.on('data', (chunk) => {
+        if (stderr.reduce((n, b) => n + b.length, 0) < 64 * 1024)
+            stderr.push(chunk);
+    });
+    let timedOut = false;
+    const signalGroup = (signal) => {
+        try {
+            if (child.pid !== undefined)
+                process.kill(-child.pid, signal);
+        }
+        catch {
+            // gone already
+        }
+    };
+    let killer;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        signalGroup('SIGTERM');
+        killer = setTimeout(() => signalGroup('SIGKILL'), 2000);
+    }, opts.timeoutMs);
+    const { status, signal } = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, sig) => resolve({ status: code, signal: sig }));
+    }).finally(() => {
+        clearTimeout(timer);
+        clearTimeout(killer);
+    });
+    // Anything QEMU started shares its group: nothing may outlive the test.
+    signalGroup('SIGKILL');
+    if (pending && opts.onLine)
+        opts.onLine(pending);
+    await new Promise(resolve => sink.end(() => resolve()));
+    return {
+        status,
+        signal,
+        timedOut,
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        seconds: (performance.now() - started) / 1000
+    };
+}
+
+;// CONCATENATED MODULE: ./src/boot/twin.ts
+/** Root-tuple flags that stop the exit code reaching the host (set as passthrough or Debugflags). */
+const EXIT_HIDING_FLAGS = ['reboot_on_exit', 'idle_on_exit', 'expected_exit_code'];
+function twinManifest(manifest, overrides) {
+    const m = structuredClone(manifest);
+    const dropped = [];
+    if (m.RebootOnExit !== undefined) {
+        if (m.RebootOnExit === true)
+            dropped.push('RebootOnExit');
+        delete m.RebootOnExit;
+    }
+    const passthrough = { ...m.ManifestPassthrough };
+    for (const key of EXIT_HIDING_FLAGS) {
+        if (Object.hasOwn(passthrough, key)) {
+            dropped.push(`ManifestPassthrough.${key}`);
+            delete passthrough[key];
+        }
+    }
+    const hadDebugExit = Object.hasOwn(passthrough, 'debug_exit');
+    if (!hadDebugExit)
+        passthrough.debug_exit = 't';
+    m.ManifestPassthrough = passthrough;
+    if (Array.isArray(m.Debugflags)) {
+        const kept = m.Debugflags.filter(flag => !EXIT_HIDING_FLAGS.includes(flag));
+        for (const flag of m.Debugflags)
+            if (!kept.includes(flag))
+                dropped.push(`Debugflags ${flag}`);
+        m.Debugflags = kept;
+    }
+    if (overrides.env)
+        m.Env = { ...m.Env, ...overrides.env };
+    if (overrides.args)
+        m.Args = overrides.args;
+    const sameAsImage = hadDebugExit && dropped.length === 0 && !overrides.env && !overrides.args;
+    return { manifest: sameAsImage ? manifest : m, sameAsImage, dropped };
+}
+/** The codes the manifest's `expected_exit_code` turns into 0 (a number, or a list). */
+function expectedExitCodes(manifest) {
+    const passthrough = manifest.ManifestPassthrough;
+    const value = passthrough?.expected_exit_code;
+    const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    return list.map(v => Number(v)).filter(n => Number.isInteger(n) && n >= 0 && n <= 255);
+}
+
+;// CONCATENATED MODULE: ./src/boot/verdict.ts
+const SIGNALS = {
+    4: 'SIGILL',
+    6: 'SIGABRT',
+    7: 'SIGBUS',
+    8: 'SIGFPE',
+    9: 'SIGKILL',
+    11: 'SIGSEGV',
+    13: 'SIGPIPE',
+    15: 'SIGTERM'
+};
+/** Nanos's report of a fatal signal in the program: "signal 11 received by tid 2, ...". */
+const CRASH = /signal (\d+) received by tid \d+/;
+function verdict(run, consoleText, want) {
+    const silent = consoleText.trim() === '';
+    const passes = want.exitCodes.map(String).join(' or ');
+    if (run.timedOut) {
+        return {
+            result: 'timed-out',
+            reason: `the VM was still running after ${want.timeoutSeconds} s (\`test-timeout\`) and was stopped: the program did not exit${silent ? ', and the console stayed empty' : ''}.`,
+            startFailure: false
+        };
+    }
+    const status = run.status;
+    const qemuSaid = firstQemuError(run.stderr);
+    const debugExit = status !== null && status % 2 === 1 && !(status === 1 && silent && qemuSaid);
+    if (!debugExit) {
+        const startFailure = silent && (run.signal !== null || (status !== 0 && status !== null));
+        const how = run.signal !== null
+            ? `QEMU was ended by ${run.signal}`
+            : status === 0
+                ? 'the VM stopped without reporting an exit code (it reset or powered off before the program exited, e.g. a kernel crash or a halt: see the console)'
+                : `QEMU failed with exit status ${status}`;
+        return {
+            result: 'failed',
+            reason: `${how}${qemuSaid ? `: ${qemuSaid}` : ''}.`,
+            startFailure
+        };
+    }
+    const exitCode = (status - 1) / 2;
+    const crash = CRASH.exec(consoleText);
+    if (crash) {
+        const signal = Number(crash[1]);
+        return {
+            result: 'failed',
+            exitCode,
+            reason: `the program crashed: signal ${signal}${SIGNALS[signal] ? ` (${SIGNALS[signal]})` : ''}, reported as exit code ${exitCode}.`,
+            startFailure: false
+        };
+    }
+    if (!want.exitCodes.includes(exitCode)) {
+        return {
+            result: 'failed',
+            exitCode,
+            reason: `the program exited with code ${exitCode}; \`test-exit-code\` passes ${passes}.`,
+            startFailure: false
+        };
+    }
+    if (want.expect && !want.expect.test(consoleText)) {
+        return {
+            result: 'failed',
+            exitCode,
+            reason: `the program exited with code ${exitCode}, but the console does not match \`test-expect\` /${want.expect.source}/.`,
+            startFailure: false
+        };
+    }
+    return { result: 'passed', exitCode, reason: '', startFailure: false };
+}
+/** QEMU's first error line ("qemu-system-x86_64: ..."), if it printed one. */
+function firstQemuError(stderr) {
+    return stderr
+        .split('\n')
+        .map(l => l.trim())
+        .find(l => /^qemu-system-[\w-]+: /.test(l) || /Assertion .* failed/.test(l));
+}
+/** The last `count` non-empty lines of the console. */
+function consoleTail(consoleText, count = 15) {
+    return consoleText
+        .split('\n')
+        .map(l => l.replace(/\r$/, ''))
+        .filter(l => l.trim() !== '')
+        .slice(-count);
+}
+
+;// CONCATENATED MODULE: ./src/boot/test.ts
+/**
+ * The boot test: boot the image the way a Gevulot node does (qemu.ts) against a fresh copy of
+ * the sample workspace, read the program's exit code (twin.ts, verdict.ts), and say whether it
+ * passed. The console is streamed into the log (workflow commands in it are not obeyed) and
+ * kept in a file; the shared folder is kept too, with what the program wrote.
+ */
+
+
+
+
+
+
+
+
+
+
+
+async function bootTest(req) {
+    const { plan } = req;
+    const bootImage = await imageToBoot(req);
+    let accel = plan.accel === 'auto' ? ((await kvmOpens(plan.kvmDevice)) ? 'kvm' : 'tcg') : plan.accel;
+    let attempt = await boot(req, bootImage, accel);
+    if (attempt.verdict.startFailure && accel === 'kvm') {
+        const why = attempt.verdict.reason;
+        if (plan.accel === 'kvm')
+            throw new ActionError(`\`accel: kvm\`: QEMU could not run the VM under KVM: ${why} Use \`accel: auto\` (which falls back to TCG) or \`tcg\`.`);
+        core/* warning */.$e(`QEMU could not run the VM under KVM (${why}), as on hosts with nested virtualisation; booting again under TCG (software emulation, slower).`);
+        accel = 'tcg';
+        attempt = await boot(req, bootImage, accel);
+    }
+    if (attempt.verdict.startFailure)
+        throw new ActionError(`QEMU could not start the VM: ${attempt.verdict.reason}`);
+    return {
+        ...attempt.verdict,
+        accel,
+        seconds: attempt.run.seconds,
+        consolePath: plan.consolePath,
+        workspacePath: plan.workspacePath,
+        tail: consoleTail(attempt.console),
+        twin: bootImage !== req.image.path
+    };
+}
+/** The image itself when it reports its exit code unchanged, else its twin (built now). */
+async function imageToBoot(req) {
+    const { image, plan } = req;
+    const twin = twinManifest(image.manifest, { env: plan.env, args: plan.args });
+    if (twin.sameAsImage) {
+        core/* info */.pq('The image reports its exit code (debug_exit): booting it as it is.');
+        return image.path;
+    }
+    const dir = external_node_path_.join(req.workDir, `boot-${(0,external_node_crypto_.randomUUID)()}`);
+    const manifestPath = external_node_path_.join(dir, `${image.name}.manifest.json`);
+    await writeManifest(twin.manifest, manifestPath);
+    const changes = [
+        'debug_exit added',
+        ...twin.dropped.map(key => `${key} left out`),
+        ...(plan.env ? ['test-env added'] : []),
+        ...(plan.args ? ['test-args as Args'] : [])
+    ];
+    core/* info */.pq(`Booting a twin of the image built from the same manifest (${changes.join(', ')}).`);
+    return buildImage({
+        image: { ...image, manifest: twin.manifest },
+        manifestPath,
+        dest: external_node_path_.join(dir, image.name),
+        ops: req.ops,
+        kernel: req.kernel,
+        workDir: req.workDir
+    });
+}
+async function boot(req, image, accel) {
+    const { plan } = req;
+    await freshWorkspace(plan);
+    await (0,promises_.mkdir)(external_node_path_.dirname(plan.consolePath), { recursive: true });
+    const args = qemuArgs({
+        image,
+        workspace: plan.workspacePath,
+        accel,
+        cpus: plan.cpus,
+        memory: plan.memory
+    });
+    core/* info */.pq(`${req.qemu} ${args.join(' ')}`);
+    // The program's output must not act as workflow commands.
+    const token = (0,external_node_crypto_.randomUUID)();
+    core/* info */.pq(`::stop-commands::${token}`);
+    let run;
+    try {
+        run = await runQemu(req.qemu, args, {
+            timeoutMs: plan.timeoutSeconds * 1000,
+            consoleFile: plan.consolePath,
+            onLine: line => core/* info */.pq(line)
+        });
+    }
+    finally {
+        core/* info */.pq(`::${token}::`);
+    }
+    const console = await (0,promises_.readFile)(plan.consolePath, 'utf8');
+    const result = verdict(run, console, {
+        exitCodes: plan.exitCodes,
+        expect: plan.expect,
+        timeoutSeconds: plan.timeoutSeconds
+    });
+    core/* info */.pq(`QEMU (${accel}) ended after ${run.seconds.toFixed(2)} s: ${run.timedOut ? 'stopped at the timeout' : run.signal ? `signal ${run.signal}` : `exit status ${run.status}`}`);
+    return { run, console, verdict: result };
+}
+/** The shared folder, emptied, then filled with a copy of `test-workspace`. */
+async function freshWorkspace(plan) {
+    await (0,promises_.rm)(plan.workspacePath, { recursive: true, force: true });
+    await (0,promises_.mkdir)(plan.workspacePath, { recursive: true });
+    if (plan.workspace)
+        await (0,promises_.cp)(plan.workspace, plan.workspacePath, { recursive: true, verbatimSymlinks: true });
+}
+
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(75919);
+// EXTERNAL MODULE: ./node_modules/hash-wasm/dist/blake3.umd.min.js
+var blake3_umd_min = __nccwpck_require__(23894);
+var blake3_umd_min_default = /*#__PURE__*/__nccwpck_require__.n(blake3_umd_min);
+;// CONCATENATED MODULE: ./src/image/facts.ts
+/**
+ * Facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of the raw
+ * bytes, 64 lowercase hex). The file is read once, in chunks, into a small ring of shared
+ * buffers; a worker thread hashes each chunk with sha256 (node:crypto) while this thread hashes
+ * it with BLAKE3 (hash-wasm) and the next chunk is being read. A runner has at least two cores,
+ * so the cost is that of the slower hash, with memory flat (the ring) whatever the image size.
+ */
+
+
+// hash-wasm's BLAKE3 build alone: its index embeds every algorithm's WebAssembly (+40 ms of load).
+
+const CHUNK = 4 * 1024 * 1024;
+const SLOTS = 4;
+/** The sha256 side: hashes the slot it is told to, says when it is free again. */
+const SHA256_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const hash = require('node:crypto').createHash('sha256')
+const ring = new Uint8Array(workerData.ring)
+parentPort.on('message', m => {
+  if (m.end) return parentPort.postMessage({ sha256: hash.digest('hex') })
+  hash.update(ring.subarray(m.slot * workerData.chunk, m.slot * workerData.chunk + m.length))
+  parentPort.postMessage({ slot: m.slot })
+})
+`;
+async function imageFacts(file) {
+    const ring = new SharedArrayBuffer(CHUNK * SLOTS);
+    const slotView = (slot, length = CHUNK) => new Uint8Array(ring, slot * CHUNK, length);
+    const handle = await (0,promises_.open)(file, 'r');
+    const worker = new external_node_worker_threads_.Worker(SHA256_WORKER, { eval: true, workerData: { ring, chunk: CHUNK } });
+    try {
+        const freed = new Map();
+        let digest = () => undefined;
+        let failed = () => undefined;
+        const sha256 = new Promise((resolve, reject) => {
+            digest = resolve;
+            failed = reject;
+        });
+        worker.on('message', (m) => {
+            if (m.sha256 !== undefined)
+                digest(m.sha256);
+            else if (m.slot !== undefined)
+                freed.get(m.slot)?.();
+        });
+        worker.on('error', error => failed(error));
+        // A slot is free when the worker has hashed what was last put in it.
+        const busy = Array.from({ length: SLOTS });
+        const take = (slot) => busy[slot] ?? Promise.resolve();
+        const read = async (slot, position) => {
+            await Promise.race([take(slot), sha256.then(() => undefined)]);
+            return (await handle.read(slotView(slot), 0, CHUNK, position)).bytesRead;
+        };
+        const blake3 = await blake3_umd_min_default().createBLAKE3(256);
+        let size = 0;
+        let slot = 0;
+        let next = read(0, 0);
+        for (;;) {
+            const length = await next;
+            if (length === 0)
+                break;
+            busy[slot] = new Promise(resolve => freed.set(slot, resolve));
+            worker.postMessage({ slot, length });
+            size += length;
+            const following = (slot + 1) % SLOTS;
+            next = read(following, size); // read ahead while this chunk is hashed
+            blake3.update(slotView(slot, length));
+            slot = following;
+        }
+        worker.postMessage({ end: true });
+        return { size, sha256: await sha256, blake3: blake3.digest('hex') };
+    }
+    finally {
+        await handle.close();
+        await worker.terminate();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/secrets.ts
+/**
+ * Which environment entries look secret. `env` becomes the manifest's `Env`, which ops stores
+ * in the image in plain text, so a secret there is readable by anyone who can download the
+ * image. Pure.
+ */
+/** Key words of secret names; AUTH, but not AUTHOR (AUTHORIZATION is a secret). */
+const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|AUTH(?!OR(?!IZ))/i;
+/** Value shapes of well-known credentials. */
+const SECRET_VALUE = [
+    /^gh[pousr]_[A-Za-z0-9]{10,}/, // GitHub tokens: ghp_, gho_, ghu_, ghs_, ghr_
+    /^github_pat_[A-Za-z0-9_]{10,}/,
+    /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key ids
+    /^[sr]k_live_[A-Za-z0-9]{10,}/, // Stripe
+    /^xox[a-z]-[A-Za-z0-9-]{10,}/, // Slack
+    /-----BEGIN [A-Z0-9 ]+-----/, // PEM keys and certificates
+    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i // a URL with a password (a DSN)
+];
+function looksSecret(key, value) {
+    return SECRET_KEY.test(key) || SECRET_VALUE.some(shape => shape.test(value));
+}
+/** The keys of `env` whose entries look secret, in order. */
+function secretKeys(env) {
+    return Object.entries(env ?? {})
+        .filter(([key, value]) => looksSecret(key, value))
+        .map(([key]) => key);
+}
+/** `text` with every value of `env` (of 3 characters or more) replaced by `***`. */
+function scrub(text, env) {
+    const values = [...new Set(Object.values(env))].filter(v => v.length >= 3);
+    values.sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const value of values)
+        out = out.split(value).join('***');
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/install/platform.ts
@@ -29190,6 +29625,7 @@ function parseMirror(value, fallback, problems) {
 /** Both chosen by measurement, see README "Artifact format" (npm run bench -- --upload-matrix). */
 const DEFAULT_ARCHIVE = false;
 const DEFAULT_COMPRESSION_LEVEL = 1;
+const DEFAULT_TEST_TIMEOUT_SECONDS = 60;
 /** Parse and validate every input; throws one `InputError` listing all problems. */
 function parseInputs(ctx) {
     const r = new InputReader(ctx.env);
@@ -29278,15 +29714,51 @@ function parseInputs(ctx) {
         compressionLevel: r.integer('compression-level', DEFAULT_COMPRESSION_LEVEL, 0, 9),
         retentionDays: r.integer('retention-days', 0, 0, 90),
         overwrite: r.bool('overwrite', false),
-        summary: r.bool('summary', true)
+        summary: r.bool('summary', true),
+        test: testInputs(r, optionalPath, ctx.env)
     };
     if (problems.length > 0)
         throw new InputError(problems);
     return inputs;
 }
+function testInputs(r, optionalPath, env) {
+    const timeoutRaw = r.raw('test-timeout');
+    let timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS;
+    if (timeoutRaw !== '') {
+        timeoutSeconds = Number(timeoutRaw);
+        if (!/^\d+(\.\d+)?$/.test(timeoutRaw) || !(timeoutSeconds > 0) || timeoutSeconds > 21600) {
+            r.fail('test-timeout', `"${timeoutRaw}" is not a positive number of seconds (at most 21600): write e.g. 60 or 2.5.`);
+            timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS;
+        }
+    }
+    const exitCode = r.raw('test-exit-code') === '' ? undefined : r.integer('test-exit-code', 0, 0, 255);
+    const expectRaw = r.optional('test-expect');
+    let expect;
+    if (expectRaw !== undefined) {
+        try {
+            expect = new RegExp(expectRaw, 'm');
+        }
+        catch (error) {
+            r.fail('test-expect', `is not a valid regular expression (${error.message}): write a JavaScript regular expression without slashes, e.g. proof generated|verified.`);
+        }
+    }
+    const accelRaw = r.raw('accel') || 'auto';
+    const accel = accelRaw === 'kvm' || accelRaw === 'tcg' ? accelRaw : 'auto';
+    if (accelRaw !== accel)
+        r.fail('accel', `"${accelRaw}" is not an accelerator: use auto (KVM when it works, else TCG), kvm or tcg.`);
+    return {
+        enabled: r.bool('test', false),
+        timeoutSeconds,
+        workspace: optionalPath('test-workspace'),
+        env: parseEnvLines('test-env', r.raw('test-env'), r.problems),
+        args: r.lines('test-args'),
+        exitCode,
+        expect,
+        accel,
+        kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
+    };
+}
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:stream"
 var external_node_stream_ = __nccwpck_require__(57075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
@@ -29841,43 +30313,6 @@ async function sha256File(file) {
     return hash.digest('hex');
 }
 
-;// CONCATENATED MODULE: ./src/image/secrets.ts
-/**
- * Which environment entries look secret. `env` becomes the manifest's `Env`, which ops stores
- * in the image in plain text, so a secret there is readable by anyone who can download the
- * image. Pure.
- */
-/** Key words of secret names; AUTH, but not AUTHOR (AUTHORIZATION is a secret). */
-const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|AUTH(?!OR(?!IZ))/i;
-/** Value shapes of well-known credentials. */
-const SECRET_VALUE = [
-    /^gh[pousr]_[A-Za-z0-9]{10,}/, // GitHub tokens: ghp_, gho_, ghu_, ghs_, ghr_
-    /^github_pat_[A-Za-z0-9_]{10,}/,
-    /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key ids
-    /^[sr]k_live_[A-Za-z0-9]{10,}/, // Stripe
-    /^xox[a-z]-[A-Za-z0-9-]{10,}/, // Slack
-    /-----BEGIN [A-Z0-9 ]+-----/, // PEM keys and certificates
-    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i // a URL with a password (a DSN)
-];
-function looksSecret(key, value) {
-    return SECRET_KEY.test(key) || SECRET_VALUE.some(shape => shape.test(value));
-}
-/** The keys of `env` whose entries look secret, in order. */
-function secretKeys(env) {
-    return Object.entries(env ?? {})
-        .filter(([key, value]) => looksSecret(key, value))
-        .map(([key]) => key);
-}
-/** `text` with every value of `env` (of 3 characters or more) replaced by `***`. */
-function scrub(text, env) {
-    const values = [...new Set(Object.values(env))].filter(v => v.length >= 3);
-    values.sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const value of values)
-        out = out.split(value).join('***');
-    return out;
-}
-
 ;// CONCATENATED MODULE: ./src/image/elf.ts
 /** How many leading bytes `elfArch` needs. */
 const ELF_HEADER_BYTES = 20;
@@ -30202,12 +30637,72 @@ async function isExecutable(file) {
     return (0,promises_.access)(file, external_node_fs_.constants.X_OK).then(() => true, () => false);
 }
 
+;// CONCATENATED MODULE: ./src/plan-boot.ts
+/**
+ * The boot test's part of the plan: checked before anything is downloaded (an arm64 image, a
+ * missing test-workspace, QEMU that is missing and cannot be installed, `accel: kvm` without a
+ * usable KVM), with the exit codes that pass and where the console and the shared folder go.
+ */
+
+
+
+
+/** Memory and CPUs when the manifest's RunConfig does not say (README "Boot test"). */
+const DEFAULT_TEST_MEMORY = '2G';
+const DEFAULT_TEST_CPUS = 2;
+async function bootPlan(test, image, problems) {
+    if (!test.enabled)
+        return undefined;
+    const fail = (input, message) => void problems.push({ input, message });
+    if (image.arch !== 'amd64') {
+        fail('test', 'booting arm64 images is not supported yet (the boot test runs x86-64 images under qemu-system-x86_64): set `test: false` for this image, or build it for x86-64.');
+    }
+    if (test.workspace && !(await isDir(test.workspace)))
+        fail('test-workspace', `${test.workspace} is not a directory: give the folder whose contents the program finds in /workspace.`);
+    let qemu = which(QEMU_BINARY);
+    if (!qemu) {
+        const method = installMethod();
+        if (method)
+            qemu = { install: method };
+        else
+            fail('test', `needs ${QEMU_BINARY}, which is not installed, and it cannot be installed here (no apt-get with passwordless sudo): install ${QEMU_PACKAGE} (Debian, Ubuntu) before this step, or set \`test: false\`.`);
+    }
+    if (test.accel === 'kvm' && !(await kvmOpens(test.kvmDevice))) {
+        fail('accel', `is kvm, but ${test.kvmDevice} cannot be opened for reading and writing by this user: enable KVM for the runner (README "KVM on GitHub-hosted runners"), or use \`accel: auto\` or \`tcg\`.`);
+    }
+    const runConfig = (image.manifest.RunConfig ?? {});
+    const memory = runConfig.Memory ?? DEFAULT_TEST_MEMORY;
+    if (typeof memory !== 'string' || !/^\d+[MG]?$/i.test(memory))
+        fail('manifest', `RunConfig.Memory ${JSON.stringify(memory)} is not a size QEMU takes: write e.g. "2G" or "512M".`);
+    const cpus = runConfig.CPUs ?? Math.min(DEFAULT_TEST_CPUS, external_node_os_.cpus().length);
+    if (!Number.isInteger(cpus) || cpus < 1)
+        fail('manifest', `RunConfig.CPUs ${JSON.stringify(cpus)} is not a number of CPUs.`);
+    const exitCodes = test.exitCode !== undefined ? [test.exitCode] : [0, ...expectedExitCodes(image.manifest)];
+    const dir = `${image.path}.boot`;
+    return {
+        timeoutSeconds: test.timeoutSeconds,
+        workspace: test.workspace,
+        env: test.env,
+        args: test.args,
+        exitCodes: [...new Set(exitCodes)],
+        expect: test.expect,
+        accel: test.accel,
+        kvmDevice: test.kvmDevice,
+        cpus: cpus,
+        memory: String(memory),
+        consolePath: `${dir}/console.log`,
+        workspacePath: `${dir}/workspace`,
+        qemu: qemu ?? QEMU_BINARY
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/plan.ts
 /**
  * The plan: everything the later stages need, derived once from the inputs and the disk
  * (plan-checks.ts). Each stage takes its part of the plan, never the raw inputs. Problems end in
  * one `InputError`, before any download starts.
  */
+
 
 
 
@@ -30258,6 +30753,7 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         manifestPath: `${imagePath}.manifest.json`
     };
     checkNotOverwritten(inputs, image, problems);
+    const boot = await bootPlan(inputs.test, image, problems);
     const upload = inputs.upload ? uploadPlan(inputs, image.name, problems) : undefined;
     if (problems.length === 0)
         await checkWritable(inputs.outputDir, problems);
@@ -30281,6 +30777,7 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
             mirror: inputs.mirror
         },
         image,
+        boot,
         upload,
         summary: inputs.summary,
         tempRoot: inputs.tempRoot,
@@ -30449,6 +30946,15 @@ function setArtifactOutputs(a) {
     core/* setOutput */.uH('artifact-url', a.url);
     core/* setOutput */.uH('artifact-digest', a.digest);
 }
+/** The boot test's outputs (none at all when `test` is off). */
+function setBootOutputs(b) {
+    core/* setOutput */.uH('test-result', b.result);
+    core/* setOutput */.uH('test-exit-code', b.exitCode === undefined ? '' : String(b.exitCode));
+    core/* setOutput */.uH('test-console', b.consolePath);
+    core/* setOutput */.uH('test-workspace-path', b.workspacePath);
+    core/* setOutput */.uH('test-accel', b.accel);
+    core/* setOutput */.uH('test-seconds', b.seconds.toFixed(2));
+}
 
 ;// CONCATENATED MODULE: ./src/publish/report.ts
 function imageReport(image, ops, kernel, facts) {
@@ -30470,6 +30976,7 @@ function imageReport(image, ops, kernel, facts) {
  * The job summary, on @actions/core's builder. Untrusted text is HTML-escaped, the values of
  * `env` never appear (keys only), and a summary that cannot be written only warns.
  */
+
 
 
 /** The runner refuses a step summary over 1 MiB. */
@@ -30494,8 +31001,10 @@ function formatBytes(bytes) {
     }
     return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`;
 }
+const RESULT_TEXT = { passed: 'passed', failed: 'failed', 'timed-out': 'timed out' };
 /** The summary of this step, in core's (emptied) summary buffer. */
-function buildSummary(r, artifact, env) {
+function buildSummary(content) {
+    const { report: r, artifact, boot, env } = content;
     const e = escapeHtml;
     const rows = [
         ['Image', `<code>${e(r.imageName)}</code>`],
@@ -30514,12 +31023,23 @@ function buildSummary(r, artifact, env) {
             `<a href="${e(href)}">${e(artifact.name)}</a> (digest <code>${e(artifact.digest)}</code>)`
         ]);
     }
+    if (boot) {
+        const code = boot.exitCode === undefined ? 'none' : String(boot.exitCode);
+        rows.push([
+            'Boot test',
+            `<strong>${RESULT_TEXT[boot.result]}</strong>${boot.twin ? ' (a twin with debug_exit)' : ''}`
+        ], ['Exit code', e(code)], ['Accelerator', e(boot.accel)], ['Boot seconds', boot.seconds.toFixed(2)]);
+    }
     const manifest = e(JSON.stringify(redactManifest(r.manifest), null, 2));
-    return core/* summary */.z
+    const summary = core/* summary */.z
         .emptyBuffer()
         .addHeading(`Nanos image <code>${e(r.imageName)}</code>`, 3)
-        .addTable(rows.map(([k, v]) => [{ data: e(k), header: true }, v]))
-        .addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`);
+        .addTable(rows.map(([k, v]) => [{ data: e(k), header: true }, v]));
+    if (boot) {
+        const tail = scrub(boot.tail.join('\n'), content.bootEnv ?? {});
+        summary.addDetails(`Console, last ${boot.tail.length} lines`, `\n\n<pre>${e(tail)}</pre>\n\n`);
+    }
+    return summary.addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`);
 }
 /** Append the summary to the job's; a failure to write it only warns. */
 async function writeSummary(summary) {
@@ -30544,9 +31064,13 @@ async function writeSummary(summary) {
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The action, stage by stage: inputs → plan → Ops → kernel → manifest → build → image facts →
- * outputs → artifact → summary. Each stage is a module with a typed interface that takes its
- * part of the plan; this file only runs them in order and turns a failure into one clear error.
+ * outputs → boot test → artifact → summary. Each stage is a module with a typed interface that
+ * takes its part of the plan; this file only runs them in order and turns a failure into one
+ * clear error.
  */
+
+
+
 
 
 
@@ -30594,14 +31118,27 @@ async function run(env = process.env) {
         core/* info */.pq(`Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`);
         const report = imageReport(image, ops, kernel, facts);
         setImageOutputs(report);
+        const summary = { report, env, bootEnv: bootEnv(plan) };
+        if (plan.boot) {
+            const boot = plan.boot;
+            const qemu = await ensureQemu(boot.qemu);
+            summary.boot = await core/* group */.Os(`Boot test (${image.name})`, () => bootTest({ plan: boot, qemu, image, ops, kernel, workDir: dir }));
+            setBootOutputs(summary.boot);
+            // A broken image never becomes an artifact.
+            if (summary.boot.result !== 'passed') {
+                if (plan.summary)
+                    await writeSummary(buildSummary(summary));
+                throw new ActionError(bootFailure(summary.boot, summary.bootEnv ?? {}, !!plan.upload));
+            }
+        }
         const { upload } = plan;
-        const artifact = upload
+        summary.artifact = upload
             ? await core/* group */.Os('Upload artifact', () => uploadImage(upload, image.path, { tempDir: dir, env }))
             : undefined;
-        if (artifact)
-            setArtifactOutputs(artifact);
+        if (summary.artifact)
+            setArtifactOutputs(summary.artifact);
         if (plan.summary)
-            await writeSummary(buildSummary(report, artifact, env));
+            await writeSummary(buildSummary(summary));
     }
     catch (error) {
         core/* setFailed */.C1(describe(error));
@@ -30612,6 +31149,15 @@ async function run(env = process.env) {
         if (workDir)
             await (0,promises_.rm)(workDir, { recursive: true, force: true }).catch(() => undefined);
     }
+}
+/** The environment the boot test's program sees: the image's, with `test-env` over it. */
+function bootEnv(plan) {
+    return { ...plan.image.manifest.Env, ...plan.boot?.env };
+}
+function bootFailure(boot, env, upload) {
+    const tail = boot.tail.map(line => `  ${scrub(line, env)}`).join('\n');
+    const head = boot.result === 'timed-out' ? 'The boot test timed out' : 'The boot test failed';
+    return `${head}: ${boot.reason}${upload ? ' The image was not uploaded.' : ''} Last console lines (all of them in ${boot.consolePath}, the \`test-console\` output):\n${tail || '  (the console is empty)'}`;
 }
 /**
  * Register secret-looking values before anything could print them (each line of a multi-line

@@ -42,11 +42,34 @@ export interface Inputs extends ManifestInputs {
   retentionDays: number
   overwrite: boolean
   summary: boolean
+  /** The boot test (`test`, `test-*`, `accel`). */
+  test: TestInputs
+}
+
+export type Accel = 'auto' | 'kvm' | 'tcg'
+
+export interface TestInputs {
+  enabled: boolean
+  timeoutSeconds: number
+  /** Absolute path; undefined: an empty folder. */
+  workspace?: string
+  /** Over `env`, for the test boot only. */
+  env?: Record<string, string>
+  /** Replacing `args`, for the test boot only. */
+  args?: string[]
+  /** undefined: 0 (and the manifest's expected_exit_code). */
+  exitCode?: number
+  /** A regular expression the console must match (multiline). */
+  expect?: RegExp
+  accel: Accel
+  /** The KVM device (NANOS_IMAGE_ACTION_KVM_DEVICE lets tests point elsewhere). */
+  kvmDevice: string
 }
 
 /** Both chosen by measurement, see README "Artifact format" (npm run bench -- --upload-matrix). */
 export const DEFAULT_ARCHIVE = false
 export const DEFAULT_COMPRESSION_LEVEL = 1
+export const DEFAULT_TEST_TIMEOUT_SECONDS = 60
 
 export interface InputContext {
   /** The step's environment, e.g. `process.env`. */
@@ -167,8 +190,60 @@ export function parseInputs(ctx: InputContext): Inputs {
     compressionLevel: r.integer('compression-level', DEFAULT_COMPRESSION_LEVEL, 0, 9),
     retentionDays: r.integer('retention-days', 0, 0, 90),
     overwrite: r.bool('overwrite', false),
-    summary: r.bool('summary', true)
+    summary: r.bool('summary', true),
+    test: testInputs(r, optionalPath, ctx.env)
   }
   if (problems.length > 0) throw new InputError(problems)
   return inputs
+}
+
+function testInputs(
+  r: InputReader,
+  optionalPath: (name: string) => string | undefined,
+  env: Env
+): TestInputs {
+  const timeoutRaw = r.raw('test-timeout')
+  let timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS
+  if (timeoutRaw !== '') {
+    timeoutSeconds = Number(timeoutRaw)
+    if (!/^\d+(\.\d+)?$/.test(timeoutRaw) || !(timeoutSeconds > 0) || timeoutSeconds > 21600) {
+      r.fail(
+        'test-timeout',
+        `"${timeoutRaw}" is not a positive number of seconds (at most 21600): write e.g. 60 or 2.5.`
+      )
+      timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS
+    }
+  }
+  const exitCode =
+    r.raw('test-exit-code') === '' ? undefined : r.integer('test-exit-code', 0, 0, 255)
+  const expectRaw = r.optional('test-expect')
+  let expect: RegExp | undefined
+  if (expectRaw !== undefined) {
+    try {
+      expect = new RegExp(expectRaw, 'm')
+    } catch (error) {
+      r.fail(
+        'test-expect',
+        `is not a valid regular expression (${(error as Error).message}): write a JavaScript regular expression without slashes, e.g. proof generated|verified.`
+      )
+    }
+  }
+  const accelRaw = r.raw('accel') || 'auto'
+  const accel: Accel = accelRaw === 'kvm' || accelRaw === 'tcg' ? accelRaw : 'auto'
+  if (accelRaw !== accel)
+    r.fail(
+      'accel',
+      `"${accelRaw}" is not an accelerator: use auto (KVM when it works, else TCG), kvm or tcg.`
+    )
+  return {
+    enabled: r.bool('test', false),
+    timeoutSeconds,
+    workspace: optionalPath('test-workspace'),
+    env: parseEnvLines('test-env', r.raw('test-env'), r.problems),
+    args: r.lines('test-args'),
+    exitCode,
+    expect,
+    accel,
+    kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
+  }
 }

@@ -1,25 +1,29 @@
 /**
  * The action, stage by stage: inputs → plan → Ops → kernel → manifest → build → image facts →
- * outputs → artifact → summary. Each stage is a module with a typed interface that takes its
- * part of the plan; this file only runs them in order and turns a failure into one clear error.
+ * outputs → boot test → artifact → summary. Each stage is a module with a typed interface that
+ * takes its part of the plan; this file only runs them in order and turns a failure into one
+ * clear error.
  */
 import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { describe } from './errors.js'
+import { ensureQemu } from './boot/qemu.js'
+import { bootTest, type BootResult } from './boot/test.js'
+import { ActionError, describe } from './errors.js'
 import { buildImage } from './image/build.js'
 import { imageFacts } from './image/facts.js'
 import { writeManifest } from './image/manifest.js'
+import { scrub } from './image/secrets.js'
 import { parseInputs } from './inputs.js'
 import { retryPolicy } from './install/download.js'
 import { installKernel } from './install/kernel.js'
 import { installOps } from './install/ops.js'
-import { makePlan } from './plan.js'
+import { makePlan, type Plan } from './plan.js'
 import { uploadImage } from './publish/artifact.js'
-import { setArtifactOutputs, setImageOutputs } from './publish/outputs.js'
+import { setArtifactOutputs, setBootOutputs, setImageOutputs } from './publish/outputs.js'
 import { imageReport } from './publish/report.js'
-import { buildSummary, writeSummary } from './publish/summary.js'
+import { buildSummary, writeSummary, type SummaryContent } from './publish/summary.js'
 
 /** Values shorter than this are not masked: masking "1" or "on" would garble every log line. */
 const MIN_SECRET_LENGTH = 4
@@ -56,21 +60,47 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     )
     const report = imageReport(image, ops, kernel, facts)
     setImageOutputs(report)
+    const summary: SummaryContent = { report, env, bootEnv: bootEnv(plan) }
+
+    if (plan.boot) {
+      const boot = plan.boot
+      const qemu = await ensureQemu(boot.qemu)
+      summary.boot = await core.group(`Boot test (${image.name})`, () =>
+        bootTest({ plan: boot, qemu, image, ops, kernel, workDir: dir })
+      )
+      setBootOutputs(summary.boot)
+      // A broken image never becomes an artifact.
+      if (summary.boot.result !== 'passed') {
+        if (plan.summary) await writeSummary(buildSummary(summary))
+        throw new ActionError(bootFailure(summary.boot, summary.bootEnv ?? {}, !!plan.upload))
+      }
+    }
 
     const { upload } = plan
-    const artifact = upload
+    summary.artifact = upload
       ? await core.group('Upload artifact', () =>
           uploadImage(upload, image.path, { tempDir: dir, env })
         )
       : undefined
-    if (artifact) setArtifactOutputs(artifact)
-    if (plan.summary) await writeSummary(buildSummary(report, artifact, env))
+    if (summary.artifact) setArtifactOutputs(summary.artifact)
+    if (plan.summary) await writeSummary(buildSummary(summary))
   } catch (error) {
     core.setFailed(describe(error))
     if (error instanceof Error && error.cause) core.debug(`Cause: ${describe(error.cause)}`)
   } finally {
     if (workDir) await rm(workDir, { recursive: true, force: true }).catch(() => undefined)
   }
+}
+
+/** The environment the boot test's program sees: the image's, with `test-env` over it. */
+function bootEnv(plan: Plan): Record<string, string> {
+  return { ...(plan.image.manifest.Env as Record<string, string> | undefined), ...plan.boot?.env }
+}
+
+function bootFailure(boot: BootResult, env: Record<string, string>, upload: boolean): string {
+  const tail = boot.tail.map(line => `  ${scrub(line, env)}`).join('\n')
+  const head = boot.result === 'timed-out' ? 'The boot test timed out' : 'The boot test failed'
+  return `${head}: ${boot.reason}${upload ? ' The image was not uploaded.' : ''} Last console lines (all of them in ${boot.consolePath}, the \`test-console\` output):\n${tail || '  (the console is empty)'}`
 }
 
 /**

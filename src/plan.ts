@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path'
 import { InputError, type InputProblem } from './errors.js'
+import type { BootPlan } from './boot/test.js'
 import type { ImagePlan } from './image/build.js'
 import { composeManifest } from './image/manifest.js'
 import { secretKeys } from './image/secrets.js'
@@ -13,6 +14,7 @@ import type { KernelPlan } from './install/kernel.js'
 import type { OpsPlan } from './install/ops.js'
 import { hostOf, type Host } from './install/platform.js'
 import { gevulotOpsProblem } from './install/versions.js'
+import { bootPlan } from './plan-boot.js'
 import {
   binaryArch,
   checkIncluded,
@@ -29,6 +31,8 @@ export interface Plan {
   ops: OpsPlan
   kernel: KernelPlan
   image: ImagePlan
+  /** undefined: `test: false`. */
+  boot?: BootPlan
   /** undefined: `upload: false`. */
   upload?: UploadPlan
   summary: boolean
@@ -88,6 +92,7 @@ export async function makePlan(
     manifestPath: `${imagePath}.manifest.json`
   }
   checkNotOverwritten(inputs, image, problems)
+  const boot = await bootPlan(inputs.test, image, problems)
   const upload = inputs.upload ? uploadPlan(inputs, image.name, problems) : undefined
   if (problems.length === 0) await checkWritable(inputs.outputDir, problems)
   if (problems.length > 0) throw new InputError(problems)
@@ -110,6 +115,7 @@ export async function makePlan(
       mirror: inputs.mirror
     },
     image,
+    boot,
     upload,
     summary: inputs.summary,
     tempRoot: inputs.tempRoot,

@@ -292,5 +292,65 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     input: 'ops-version',
     says: /0\.1\.41 builds images whose workspace mount Gevulot nodes do not attach.* Use 0\.1\.42 or later/,
     setup: ws => ({ inputs: { binary: ws.relBinary, 'ops-version': '0.1.41' } })
+  },
+  {
+    name: '`test-timeout` that is not a positive number',
+    input: 'test-timeout',
+    says: /"0" is not a positive number of seconds/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, test: 'true', 'test-timeout': '0' } })
+  },
+  {
+    name: '`test-workspace` that does not exist',
+    input: 'test-workspace',
+    says: /task is not a directory: give the folder whose contents the program finds in \/workspace/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, test: 'true', 'test-workspace': 'task' } })
+  },
+  {
+    name: '`test-expect` that is not a regular expression',
+    input: 'test-expect',
+    says: /is not a valid regular expression/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, test: 'true', 'test-expect': 'proof (' } })
+  },
+  {
+    name: '`test-exit-code` out of range',
+    input: 'test-exit-code',
+    says: /"256" is out of range: give a whole number from 0 to 255/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, test: 'true', 'test-exit-code': '256' } })
+  },
+  {
+    name: 'an unknown `accel`',
+    input: 'accel',
+    says: /"fast" is not an accelerator: use auto/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, test: 'true', accel: 'fast' } })
+  },
+  {
+    name: '`accel: kvm` where KVM cannot be opened',
+    input: 'accel',
+    says: /is kvm, but .*kvm cannot be opened for reading and writing by this user/,
+    setup: ws => ({
+      inputs: { binary: ws.relBinary, test: 'true', accel: 'kvm' },
+      env: { NANOS_IMAGE_ACTION_KVM_DEVICE: path.join(ws.dir, 'no-kvm') }
+    })
+  },
+  {
+    name: '`test: true` for an arm64 image',
+    input: 'test',
+    says: /booting arm64 images is not supported yet/,
+    setup: ws => {
+      writeElf(path.join(ws.dir, 'prover_arm'), { machine: 'aarch64' })
+      return { inputs: { binary: 'prover_arm', profile: 'nanos', test: 'true' } }
+    }
+  },
+  {
+    name: '`test: true` without QEMU, where it cannot be installed',
+    input: 'test',
+    says: /needs qemu-system-x86_64, which is not installed, and it cannot be installed here .*install qemu-system-x86/,
+    setup: ws => {
+      // A PATH holding node only: no QEMU, no apt-get, no sudo.
+      const bin = path.join(ws.dir, '.bin')
+      fs.mkdirSync(bin)
+      fs.symlinkSync(process.execPath, path.join(bin, 'node'))
+      return { inputs: { binary: ws.relBinary, test: 'true' }, env: { PATH: bin } }
+    }
   }
 ]

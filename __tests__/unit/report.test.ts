@@ -17,9 +17,9 @@ const env = { GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42' }
 
 describe('summary', () => {
   it('shows the facts and a host-relative artifact link', () => {
-    const md = buildSummary(
+    const md = buildSummary({
       report,
-      {
+      artifact: {
         id: 7,
         name: 'prover-image',
         url: 'https://github.com/o/r/actions/runs/42/artifacts/7',
@@ -27,7 +27,7 @@ describe('summary', () => {
         size: 1
       },
       env
-    ).stringify()
+    }).stringify()
     expect(md).toContain('b'.repeat(64))
     expect(md).toContain('a'.repeat(64))
     expect(md).toContain('0.1.46')
@@ -37,7 +37,7 @@ describe('summary', () => {
     expect(md).toMatch(/<details><summary>Manifest<\/summary>/)
   })
   it('escapes untrusted text and never shows env values', () => {
-    const md = buildSummary(report, undefined, env).stringify()
+    const md = buildSummary({ report, env }).stringify()
     expect(md).not.toContain('<b>')
     expect(md).toContain('&lt;b&gt;prover&lt;/b&gt;')
     expect(md).not.toContain('s3cr3t-value')
@@ -46,9 +46,34 @@ describe('summary', () => {
     expect(md).not.toContain('Artifact')
   })
   it('starts from an empty buffer each time', () => {
-    buildSummary(report, undefined, env)
-    const md = buildSummary(report, undefined, env).stringify()
+    buildSummary({ report, env })
+    const md = buildSummary({ report, env }).stringify()
     expect(md.match(/<h3>/g)).toHaveLength(1)
+  })
+  it('shows the boot result and the console tail, escaped and without env values', () => {
+    const md = buildSummary({
+      report,
+      env,
+      bootEnv: { API_TOKEN: 's3cr3t-value', MODE: 'selftest' },
+      boot: {
+        result: 'failed',
+        exitCode: 3,
+        reason: 'x',
+        accel: 'tcg',
+        seconds: 1.234,
+        consolePath: '/c',
+        workspacePath: '/w',
+        tail: ['[0.001] NET: no network interface found', 'token s3cr3t-value <mode=selftest>'],
+        twin: true
+      }
+    }).stringify()
+    expect(md).toMatch(/Boot test<\/th><td><strong>failed<\/strong> \(a twin with debug_exit\)/)
+    expect(md).toContain('<td>3</td>')
+    expect(md).toContain('<td>tcg</td>')
+    expect(md).toContain('<td>1.23</td>')
+    expect(md).toContain('<summary>Console, last 2 lines</summary>')
+    expect(md).toContain('token *** &lt;mode=***&gt;')
+    expect(md).not.toMatch(/s3cr3t-value|selftest/)
   })
   it('helpers', () => {
     expect(redactManifest({ Program: 'p' })).toEqual({ Program: 'p' })

@@ -1,5 +1,5 @@
 // Loads the test harness (__tests__/harness/*.ts: the loopback mirror, the Ops test double, the
-// artifact service) into plain scripts such as the offline example and the benchmark. Node 20
+// artifact and cache services) into plain scripts such as the offline example and the benchmark. Node 20
 // cannot import TypeScript, so the files are transpiled once into .local/harness/.
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
@@ -21,7 +21,7 @@ export async function harness(name) {
         fileName: file
       })
       writeFileSync(path.join(out, file.replace(/\.ts$/, '.js')), outputText)
-    } else if (file.endsWith('.mjs')) {
+    } else if (file.endsWith('.mjs') || file.endsWith('.json')) {
       copyFileSync(path.join(source, file), path.join(out, file))
     }
   }

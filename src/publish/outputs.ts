@@ -1,5 +1,6 @@
 /** The step's outputs, named as in action.yml. */
 import * as core from '@actions/core'
+import type { BootResult } from '../boot/test.js'
 import type { UploadedArtifact } from './artifact.js'
 import type { ImageReport } from './report.js'
 
@@ -20,4 +21,14 @@ export function setArtifactOutputs(a: UploadedArtifact): void {
   core.setOutput('artifact-id', String(a.id))
   core.setOutput('artifact-url', a.url)
   core.setOutput('artifact-digest', a.digest)
+}
+
+/** The boot test's outputs (none at all when `test` is off). */
+export function setBootOutputs(b: BootResult): void {
+  core.setOutput('test-result', b.result)
+  core.setOutput('test-exit-code', b.exitCode === undefined ? '' : String(b.exitCode))
+  core.setOutput('test-console', b.consolePath)
+  core.setOutput('test-workspace-path', b.workspacePath)
+  core.setOutput('test-accel', b.accel)
+  core.setOutput('test-seconds', b.seconds.toFixed(2))
 }

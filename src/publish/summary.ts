@@ -3,8 +3,10 @@
  * `env` never appear (keys only), and a summary that cannot be written only warns.
  */
 import * as core from '@actions/core'
+import type { BootResult } from '../boot/test.js'
 import { describe } from '../errors.js'
 import type { Manifest } from '../image/manifest.js'
+import { scrub } from '../image/secrets.js'
 import type { UploadedArtifact } from './artifact.js'
 import type { ImageReport } from './report.js'
 
@@ -38,12 +40,21 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]} (${bytes} bytes)`
 }
 
-/** The summary of this step, in core's (emptied) summary buffer. */
-export function buildSummary(
-  r: ImageReport,
-  artifact: UploadedArtifact | undefined,
+export interface SummaryContent {
+  report: ImageReport
+  artifact?: UploadedArtifact
+  boot?: BootResult
+  /** The boot's environment: its values are scrubbed from the console shown. */
+  bootEnv?: Readonly<Record<string, string>>
+  /** The step's environment (GITHUB_REPOSITORY, GITHUB_RUN_ID for the artifact link). */
   env: Readonly<Record<string, string | undefined>>
-): Summary {
+}
+
+const RESULT_TEXT = { passed: 'passed', failed: 'failed', 'timed-out': 'timed out' } as const
+
+/** The summary of this step, in core's (emptied) summary buffer. */
+export function buildSummary(content: SummaryContent): Summary {
+  const { report: r, artifact, boot, env } = content
   const e = escapeHtml
   const rows: [string, string][] = [
     ['Image', `<code>${e(r.imageName)}</code>`],
@@ -62,12 +73,28 @@ export function buildSummary(
       `<a href="${e(href)}">${e(artifact.name)}</a> (digest <code>${e(artifact.digest)}</code>)`
     ])
   }
+  if (boot) {
+    const code = boot.exitCode === undefined ? 'none' : String(boot.exitCode)
+    rows.push(
+      [
+        'Boot test',
+        `<strong>${RESULT_TEXT[boot.result]}</strong>${boot.twin ? ' (a twin with debug_exit)' : ''}`
+      ],
+      ['Exit code', e(code)],
+      ['Accelerator', e(boot.accel)],
+      ['Boot seconds', boot.seconds.toFixed(2)]
+    )
+  }
   const manifest = e(JSON.stringify(redactManifest(r.manifest), null, 2))
-  return core.summary
+  const summary = core.summary
     .emptyBuffer()
     .addHeading(`Nanos image <code>${e(r.imageName)}</code>`, 3)
     .addTable(rows.map(([k, v]) => [{ data: e(k), header: true }, v]))
-    .addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`)
+  if (boot) {
+    const tail = scrub(boot.tail.join('\n'), content.bootEnv ?? {})
+    summary.addDetails(`Console, last ${boot.tail.length} lines`, `\n\n<pre>${e(tail)}</pre>\n\n`)
+  }
+  return summary.addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`)
 }
 
 /** Append the summary to the job's; a failure to write it only warns. */
