@@ -28386,7 +28386,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2539);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53278);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28396,7 +28396,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2539:
+/***/ 53278:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29715,6 +29715,7 @@ function parseInputs(ctx) {
         retentionDays: r.integer('retention-days', 0, 0, 90),
         overwrite: r.bool('overwrite', false),
         summary: r.bool('summary', true),
+        cache: r.bool('cache', true),
         test: testInputs(r, optionalPath, ctx.env)
     };
     if (problems.length > 0)
@@ -29757,6 +29758,222 @@ function testInputs(r, optionalPath, env) {
         accel,
         kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
     };
+}
+
+;// CONCATENATED MODULE: ./src/install/checksum.ts
+/** A file's sha256, streamed (the Ops binary is about 40 MiB). */
+
+
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/install/actions-cache.ts
+/**
+ * The Actions cache, across runs: Ops and the kernel release are restored from it when the
+ * tool cache has no copy (on GitHub-hosted runners the tool cache is new in every job), and
+ * saved to it right after a download was verified. Through the real @actions/cache client,
+ * loaded only when a lookup is due. It never fails the step:
+ *
+ * - Keys name the layout (L1), the tool, its version, platform and pin, and end with `-`; the
+ *   service also matches a key as a prefix, so only an entry whose key is exactly the one asked
+ *   for is used.
+ * - Restore and save pass the same path string, `~/.cache/nanos-image-action/<entry>`: the
+ *   client hashes the strings into the entry's version, and this one reads the same on every
+ *   hosted runner.
+ * - An entry carries the sha256 of every file, recorded from the verified download; a restored
+ *   entry that does not match (or a pinned `ops-sha256`) is removed with a warning, and the tool
+ *   is downloaded as if there had been no entry. A failed extraction's leftovers are removed.
+ * - The client retries a failing service for about 30 s per call: after a call that slow, or
+ *   one that threw, no further call is made in this run.
+ */
+
+
+
+
+
+
+/** Bump when what an entry holds changes: an old layout is then never restored. */
+const LAYOUT = 'L1';
+const RECORD = 'nanos-image-action-entry.json';
+/** A call slower than this was the client retrying a failing service. */
+const SLOW_CALL_MS = 10_000;
+class ActionsCache {
+    enabled;
+    env;
+    client;
+    failing = false;
+    /** `enabled`: the `cache` input. */
+    constructor(enabled, env) {
+        this.enabled = enabled;
+        this.env = env;
+    }
+    /** The entry's key. */
+    static key(entry) {
+        const pin = entry.sha256 ? `-sha256-${entry.sha256}` : '';
+        return `nanos-image-action-${LAYOUT}-${entry.tool}-${entry.version}-${entry.platform}${pin}-`;
+    }
+    /**
+     * Restore `entry` and check it; the folder with its files, or undefined (a miss, a bad
+     * entry, a failing service: the caller downloads).
+     */
+    async restore(entry) {
+        const cache = await this.usable();
+        if (!cache)
+            return undefined;
+        const key = ActionsCache.key(entry);
+        const { pathString, dir } = actions_cache_location(entry);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        const matched = await this.call('restore', () => cache.restoreCache([pathString], key));
+        if (matched !== key) {
+            // A prefix match is another entry; a failed extraction may have left files behind.
+            if (matched)
+                core/* info */.pq(`The Actions cache answered with ${matched}, not ${key}: not used.`);
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            return undefined;
+        }
+        const problem = await check(dir, key, entry.sha256);
+        if (problem) {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            core/* warning */.$e(`The Actions cache entry ${key} ${problem}: it was removed and not used; downloading instead.`);
+            return undefined;
+        }
+        core/* info */.pq(`Restored from the Actions cache: ${key}`);
+        return dir;
+    }
+    /** Save the verified files in `source` as `entry`. */
+    async save(entry, source) {
+        const cache = await this.usable();
+        if (!cache)
+            return;
+        const key = ActionsCache.key(entry);
+        const { pathString, dir } = actions_cache_location(entry);
+        try {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            const files = await mirror(source, dir);
+            const record = { layout: LAYOUT, key, files };
+            await (0,promises_.writeFile)(external_node_path_.join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
+            const id = await this.call('save', () => cache.saveCache([pathString], key));
+            if (id !== undefined && id !== -1)
+                core/* info */.pq(`Saved to the Actions cache: ${key}`);
+        }
+        catch (error) {
+            core/* warning */.$e(`Could not prepare the Actions cache entry ${key}: ${describe(error)}`);
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    /** The client, when the cache is on, the service available, and not failing. */
+    async usable() {
+        if (!this.enabled || this.failing || !serviceConfigured(this.env))
+            return undefined;
+        this.client ??= Promise.all(/* import() */[__nccwpck_require__.e(30), __nccwpck_require__.e(88), __nccwpck_require__.e(692)]).then(__nccwpck_require__.bind(__nccwpck_require__, 45692)).then(cache => (cache.isFeatureAvailable() ? cache : undefined), error => {
+            core/* warning */.$e(`Could not load the Actions cache client: ${describe(error)}`);
+            return undefined;
+        });
+        return this.client;
+    }
+    /** One client call; a throw or a slow call means the service is failing: no more calls. */
+    async call(what, fn) {
+        const started = performance.now();
+        try {
+            return await fn();
+        }
+        catch (error) {
+            this.failing = true;
+            core/* warning */.$e(`The Actions cache ${what} failed (${describe(error)}); the step goes on without it.`);
+            return undefined;
+        }
+        finally {
+            if (performance.now() - started > SLOW_CALL_MS && !this.failing) {
+                this.failing = true;
+                core/* info */.pq('The Actions cache service is slow to answer: no more cache calls in this run.');
+            }
+        }
+    }
+}
+/**
+ * The runner sets these for a JavaScript action when the cache service can be used (checked
+ * here so that a run without them never loads the client): v2 on github.com, v1 elsewhere.
+ */
+function serviceConfigured(env) {
+    if (!env.ACTIONS_RUNTIME_TOKEN)
+        return false;
+    return env.ACTIONS_CACHE_SERVICE_V2 ? !!env.ACTIONS_RESULTS_URL : !!env.ACTIONS_CACHE_URL;
+}
+function actions_cache_location(entry) {
+    const name = `${entry.tool}-${entry.version}-${entry.platform}`;
+    return {
+        pathString: `~/.cache/nanos-image-action/${LAYOUT}/${name}`,
+        dir: external_node_path_.join(external_node_os_.homedir(), '.cache', 'nanos-image-action', LAYOUT, name)
+    };
+}
+/** Hard-link (or copy) the tree `source` into `dest`; returns the record of its files. */
+async function mirror(source, dest, rel = '') {
+    const files = {};
+    await (0,promises_.mkdir)(external_node_path_.join(dest, rel), { recursive: true });
+    for (const name of await (0,promises_.readdir)(external_node_path_.join(source, rel))) {
+        const child = external_node_path_.join(rel, name);
+        const from = external_node_path_.join(source, child);
+        const to = external_node_path_.join(dest, child);
+        const info = await (0,promises_.lstat)(from);
+        if (info.isDirectory())
+            Object.assign(files, await mirror(source, dest, child));
+        else if (info.isSymbolicLink()) {
+            const target = await (0,promises_.readlink)(from);
+            await (0,promises_.symlink)(target, to);
+            files[child] = `symlink:${target}`;
+        }
+        else if (name !== RECORD) {
+            await (0,promises_.link)(from, to).catch(() => (0,promises_.copyFile)(from, to));
+            files[child] = await sha256File(from);
+        }
+    }
+    return files;
+}
+/** Why the restored entry in `dir` cannot be used, or undefined when it matches its record. */
+async function check(dir, key, pin) {
+    let record;
+    try {
+        record = JSON.parse(await (0,promises_.readFile)(external_node_path_.join(dir, RECORD), 'utf8'));
+    }
+    catch {
+        return 'has no readable record of its files';
+    }
+    if (record.layout !== LAYOUT || record.key !== key)
+        return `is recorded as ${record.key}`;
+    const found = await fileList(dir);
+    const expected = Object.keys(record.files).sort();
+    if (found.join('\n') !== expected.join('\n'))
+        return 'does not hold the files it recorded';
+    for (const file of expected) {
+        const full = external_node_path_.join(dir, file);
+        const info = await (0,promises_.lstat)(full);
+        const actual = info.isSymbolicLink()
+            ? `symlink:${await (0,promises_.readlink)(full)}`
+            : await sha256File(full);
+        if (actual !== record.files[file])
+            return `has ${file} with sha256 ${actual}, recorded as ${record.files[file]} when it was verified`;
+    }
+    if (pin && record.files.ops !== pin)
+        return `holds an Ops binary whose sha256 is not \`ops-sha256\` ${pin}`;
+    return undefined;
+}
+async function fileList(dir, rel = '') {
+    const out = [];
+    for (const name of await (0,promises_.readdir)(external_node_path_.join(dir, rel))) {
+        const child = external_node_path_.join(rel, name);
+        const info = await (0,promises_.lstat)(external_node_path_.join(dir, child));
+        if (info.isDirectory())
+            out.push(...(await fileList(dir, child)));
+        else if (child !== RECORD)
+            out.push(child);
+    }
+    return out.sort();
 }
 
 // EXTERNAL MODULE: external "node:stream"
@@ -30063,7 +30280,13 @@ async function installKernel(plan, ctx) {
     const cached = findCached(TOOL, version, req.arch);
     if (cached) {
         core/* info */.pq(`Nanos ${version} (${req.arch}) found in the tool cache: ${cached}`);
-        return { version, arch: req.arch, dir: cached, downloaded: false };
+        return { version, arch: req.arch, dir: cached, source: 'tool-cache' };
+    }
+    const cacheEntry = { tool: TOOL, version, platform: req.arch };
+    const restored = await req.cache.restore(cacheEntry);
+    if (restored) {
+        const dir = await cacheDirAtomic(restored, TOOL, version, req.arch);
+        return { version, arch: req.arch, dir, source: 'actions-cache' };
     }
     const entry = await (0,promises_.mkdtemp)(external_node_path_.join(req.tempDir, 'nanos-'));
     const url = nanosReleaseUrl(req.mirror, version, req.arch);
@@ -30095,13 +30318,14 @@ async function installKernel(plan, ctx) {
     // here a failure is retried, then reported, and the entry is not cached so a later run tries again.
     const common = await fetchCommon(req, entry);
     if (!common)
-        return { version, arch: req.arch, dir: entry, downloaded: true };
+        return { version, arch: req.arch, dir: entry, source: 'download' };
     const dir = await cacheDirAtomic(entry, TOOL, version, req.arch);
-    return { version, arch: req.arch, dir, downloaded: true };
+    await req.cache.save(cacheEntry, dir);
+    return { version, arch: req.arch, dir, source: 'download' };
 }
 /** tool-cache's tar extraction, loaded only on a download (it brings an HTTP stack along). */
 async function extractTar(file, dest) {
-    const tc = await __nccwpck_require__.e(/* import() */ 805).then(__nccwpck_require__.bind(__nccwpck_require__, 59805));
+    const tc = await Promise.all(/* import() */[__nccwpck_require__.e(88), __nccwpck_require__.e(805)]).then(__nccwpck_require__.bind(__nccwpck_require__, 59805));
     await tc.extractTar(file, dest, 'xz');
 }
 async function fetchCommon(req, entry) {
@@ -30165,7 +30389,6 @@ async function resolveVersion(req) {
 
 
 
-
 const ops_TOOL = 'ops';
 async function installOps(plan, ctx) {
     if (plan.preinstalled) {
@@ -30185,7 +30408,19 @@ async function installOps(plan, ctx) {
         // A shared tool cache holds what any job put there: a pin is checked on every use.
         if (plan.sha256)
             await checkSha256(file, plan.sha256, 'the cached Ops binary');
-        return { path: file, version, downloaded: false };
+        return { path: file, version, source: 'tool-cache' };
+    }
+    const entry = {
+        tool: ops_TOOL,
+        version,
+        platform: `${plan.host.os}-${plan.host.arch}`,
+        sha256: plan.sha256
+    };
+    const restored = await ctx.cache.restore(entry);
+    if (restored) {
+        await (0,promises_.chmod)(external_node_path_.join(restored, 'ops'), 0o755);
+        const cachedDir = await cacheDirAtomic(restored, ops_TOOL, version, plan.host.arch);
+        return { path: external_node_path_.join(cachedDir, 'ops'), version, source: 'actions-cache' };
     }
     const urls = opsUrls(plan.mirror, version, plan.host);
     const platform = `${plan.host.os}/${plan.host.arch}`;
@@ -30221,7 +30456,8 @@ async function installOps(plan, ctx) {
     core/* info */.pq(`Verified: md5 ${got.digests.md5}, sha256 ${got.digests.sha256}, ${got.bytes} bytes`);
     await (0,promises_.chmod)(file, 0o755);
     const cachedDir = await cacheDirAtomic(dir, ops_TOOL, version, plan.host.arch);
-    return { path: external_node_path_.join(cachedDir, 'ops'), version, downloaded: true };
+    await ctx.cache.save(entry, cachedDir);
+    return { path: external_node_path_.join(cachedDir, 'ops'), version, source: 'download' };
 }
 function requireGevulotOps(version, input) {
     const problem = gevulotOpsProblem(version);
@@ -30298,19 +30534,13 @@ async function preinstalled(opsPath, sha256, tempDir) {
     const match = /Ops version:\s*(\S+)/.exec((0,external_node_util_.stripVTControlCharacters)(out.stdout));
     const version = match ? (parseVersion(match[1]) ?? match[1]) : 'unknown';
     core/* info */.pq(`Using the preinstalled Ops ${version} at ${opsPath}`);
-    return { path: opsPath, version, downloaded: false };
+    return { path: opsPath, version, source: 'preinstalled' };
 }
 async function checkSha256(file, expected, what) {
     const actual = await sha256File(file);
     if (actual !== expected) {
         throw new ActionError(`Input \`ops-sha256\`: ${what} (${file}) has sha256 ${actual}, expected ${expected}. It was not run.`);
     }
-}
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
 }
 
 ;// CONCATENATED MODULE: ./src/image/elf.ts
@@ -30780,6 +31010,7 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         boot,
         upload,
         summary: inputs.summary,
+        actionsCache: inputs.cache,
         tempRoot: inputs.tempRoot,
         warnings: [
             ...composed.warnings,
@@ -30871,7 +31102,7 @@ async function uploadImage(plan, imagePath, ctx) {
             core/* notice */.lm(`${unavailable.reason} The image is at ${req.imagePath}.`);
         return undefined;
     }
-    const { DefaultArtifactClient, ArtifactNotFoundError } = await __nccwpck_require__.e(/* import() */ 584).then(__nccwpck_require__.bind(__nccwpck_require__, 20584));
+    const { DefaultArtifactClient, ArtifactNotFoundError } = await Promise.all(/* import() */[__nccwpck_require__.e(30), __nccwpck_require__.e(458)]).then(__nccwpck_require__.bind(__nccwpck_require__, 67458));
     const client = new DefaultArtifactClient();
     if (req.overwrite) {
         try {
@@ -30940,6 +31171,7 @@ function setImageOutputs(r) {
     core/* setOutput */.uH('ops-version', r.opsVersion);
     core/* setOutput */.uH('nanos-version', r.nanosVersion);
     core/* setOutput */.uH('cache-hit', String(r.cacheHit));
+    core/* setOutput */.uH('cache-source', r.cacheSource);
 }
 function setArtifactOutputs(a) {
     core/* setOutput */.uH('artifact-id', String(a.id));
@@ -30967,7 +31199,8 @@ function imageReport(image, ops, kernel, facts) {
         opsVersion: ops.version,
         nanosVersion: kernel.version,
         arch: image.arch,
-        cacheHit: !ops.downloaded && !kernel.downloaded
+        cacheHit: ops.source !== 'download' && kernel.source !== 'download',
+        cacheSource: ops.source === kernel.source ? ops.source : `ops=${ops.source},nanos=${kernel.source}`
     };
 }
 
@@ -31013,7 +31246,8 @@ function buildSummary(content) {
         ['sha256', `<code>${r.facts.sha256}</code>`],
         ['Ops', e(r.opsVersion)],
         ['Nanos', `${e(r.nanosVersion)} (${e(r.arch)})`],
-        ['Tool cache hit', r.cacheHit ? 'yes' : 'no']
+        ['Tool cache hit', r.cacheHit ? 'yes' : 'no'],
+        ['Ops and kernel from', e(r.cacheSource.replace(/,/g, ', '))]
     ];
     if (artifact) {
         // Host-relative, so the link follows the server the summary is viewed on.
@@ -31088,6 +31322,7 @@ async function writeSummary(summary) {
 
 
 
+
 /** Values shorter than this are not masked: masking "1" or "on" would garble every log line. */
 const MIN_SECRET_LENGTH = 4;
 async function run(env = process.env) {
@@ -31099,7 +31334,8 @@ async function run(env = process.env) {
         for (const warning of plan.warnings)
             core/* warning */.$e(warning);
         const dir = (workDir = await (0,promises_.mkdtemp)(external_node_path_.join(plan.tempRoot, 'nanos-image-action-')));
-        const ctx = { policy: retryPolicy(env), tempDir: dir };
+        const cache = new ActionsCache(plan.actionsCache, env);
+        const ctx = { policy: retryPolicy(env), tempDir: dir, cache };
         const ops = await core/* group */.Os('Ops', () => installOps(plan.ops, ctx));
         const kernel = await core/* group */.Os('Nanos kernel', () => installKernel(plan.kernel, ctx));
         const { image } = plan;
@@ -33272,10 +33508,11 @@ class PersonalAccessTokenCredentialHandler {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   HttpClient: () => (/* binding */ HttpClient),
+  Kg: () => (/* binding */ HttpClientError),
   Hv: () => (/* binding */ HttpCodes)
 });
 
-// UNUSED EXPORTS: Headers, HttpClientError, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
+// UNUSED EXPORTS: Headers, HttpClientResponse, MediaTypes, getProxyUrl, isHttps
 
 // EXTERNAL MODULE: external "http"
 var external_http_ = __nccwpck_require__(58611);

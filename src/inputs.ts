@@ -42,6 +42,8 @@ export interface Inputs extends ManifestInputs {
   retentionDays: number
   overwrite: boolean
   summary: boolean
+  /** Restore and save Ops and the kernel through the Actions cache. */
+  cache: boolean
   /** The boot test (`test`, `test-*`, `accel`). */
   test: TestInputs
 }
@@ -191,6 +193,7 @@ export function parseInputs(ctx: InputContext): Inputs {
     retentionDays: r.integer('retention-days', 0, 0, 90),
     overwrite: r.bool('overwrite', false),
     summary: r.bool('summary', true),
+    cache: r.bool('cache', true),
     test: testInputs(r, optionalPath, ctx.env)
   }
   if (problems.length > 0) throw new InputError(problems)

@@ -16,6 +16,7 @@ import { imageFacts } from './image/facts.js'
 import { writeManifest } from './image/manifest.js'
 import { scrub } from './image/secrets.js'
 import { parseInputs } from './inputs.js'
+import { ActionsCache } from './install/actions-cache.js'
 import { retryPolicy } from './install/download.js'
 import { installKernel } from './install/kernel.js'
 import { installOps } from './install/ops.js'
@@ -36,7 +37,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     mask(plan.secrets)
     for (const warning of plan.warnings) core.warning(warning)
     const dir = (workDir = await mkdtemp(path.join(plan.tempRoot, 'nanos-image-action-')))
-    const ctx = { policy: retryPolicy(env), tempDir: dir }
+    const cache = new ActionsCache(plan.actionsCache, env)
+    const ctx = { policy: retryPolicy(env), tempDir: dir, cache }
 
     const ops = await core.group('Ops', () => installOps(plan.ops, ctx))
     const kernel = await core.group('Nanos kernel', () => installKernel(plan.kernel, ctx))

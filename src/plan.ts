@@ -36,6 +36,8 @@ export interface Plan {
   /** undefined: `upload: false`. */
   upload?: UploadPlan
   summary: boolean
+  /** The `cache` input: restore and save through the Actions cache. */
+  actionsCache: boolean
   /** Where this run's private work folder goes (the runner's temp folder). */
   tempRoot: string
   /** Things the user should know that do not stop the build. */
@@ -118,6 +120,7 @@ export async function makePlan(
     boot,
     upload,
     summary: inputs.summary,
+    actionsCache: inputs.cache,
     tempRoot: inputs.tempRoot,
     warnings: [
       ...composed.warnings,

@@ -11,7 +11,8 @@ const report: ImageReport = {
   opsVersion: '0.1.46',
   nanosVersion: '0.1.54',
   arch: 'amd64',
-  cacheHit: true
+  cacheHit: true,
+  cacheSource: 'ops=tool-cache,nanos=actions-cache'
 }
 const env = { GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42' }
 
@@ -33,6 +34,7 @@ describe('summary', () => {
     expect(md).toContain('0.1.46')
     expect(md).toContain('0.1.54 (amd64)')
     expect(md).toContain('5.0 MiB (5242880 bytes)')
+    expect(md).toContain('<td>ops=tool-cache, nanos=actions-cache</td>')
     expect(md).toContain('<a href="/o/r/actions/runs/42/artifacts/7">prover-image</a>')
     expect(md).toMatch(/<details><summary>Manifest<\/summary>/)
   })

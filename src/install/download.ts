@@ -9,6 +9,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
+import type { ActionsCache } from './actions-cache.js'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 
@@ -21,11 +22,17 @@ export interface RetryPolicy {
   idleTimeoutMs: number
 }
 
-/** What the install stages need besides their plan: how to retry, and a private scratch folder. */
+/** Where a tool came from: this machine's tool cache, the Actions cache, the download host, or `ops-path`. */
+export type ToolSource = 'tool-cache' | 'actions-cache' | 'download' | 'preinstalled'
+
+/** What the install stages need besides their plan. */
 export interface InstallContext {
+  /** How downloads are retried. */
   policy: RetryPolicy
   /** A private scratch folder of this run, removed afterwards. */
   tempDir: string
+  /** The Actions cache, across runs. */
+  cache: ActionsCache
 }
 
 /**

@@ -9,7 +9,13 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ActionError, describe } from '../errors.js'
-import { downloadFile, fetchText, isMissing, type InstallContext } from './download.js'
+import {
+  downloadFile,
+  fetchText,
+  isMissing,
+  type InstallContext,
+  type ToolSource
+} from './download.js'
 import type { Arch } from './platform.js'
 import { cacheDirAtomic, findCached, recentLatest, rememberLatest } from './tool-cache.js'
 import { nanosCommonUrl, nanosLatestUrl, nanosReleaseUrl } from './urls.js'
@@ -31,7 +37,7 @@ export interface Kernel {
   arch: Arch
   /** The cache entry: `release/`, and `common.tar.gz` + `common/` when they could be had. */
   dir: string
-  downloaded: boolean
+  source: ToolSource
 }
 
 const TOOL = 'nanos'
@@ -42,7 +48,13 @@ export async function installKernel(plan: KernelPlan, ctx: InstallContext): Prom
   const cached = findCached(TOOL, version, req.arch)
   if (cached) {
     core.info(`Nanos ${version} (${req.arch}) found in the tool cache: ${cached}`)
-    return { version, arch: req.arch, dir: cached, downloaded: false }
+    return { version, arch: req.arch, dir: cached, source: 'tool-cache' }
+  }
+  const cacheEntry = { tool: TOOL, version, platform: req.arch } as const
+  const restored = await req.cache.restore(cacheEntry)
+  if (restored) {
+    const dir = await cacheDirAtomic(restored, TOOL, version, req.arch)
+    return { version, arch: req.arch, dir, source: 'actions-cache' }
   }
 
   const entry = await mkdtemp(path.join(req.tempDir, 'nanos-'))
@@ -81,9 +93,10 @@ export async function installKernel(plan: KernelPlan, ctx: InstallContext): Prom
   // Ops fetches these itself with a 10 s timeout and silently builds without them on failure;
   // here a failure is retried, then reported, and the entry is not cached so a later run tries again.
   const common = await fetchCommon(req, entry)
-  if (!common) return { version, arch: req.arch, dir: entry, downloaded: true }
+  if (!common) return { version, arch: req.arch, dir: entry, source: 'download' }
   const dir = await cacheDirAtomic(entry, TOOL, version, req.arch)
-  return { version, arch: req.arch, dir, downloaded: true }
+  await req.cache.save(cacheEntry, dir)
+  return { version, arch: req.arch, dir, source: 'download' }
 }
 
 /** tool-cache's tar extraction, loaded only on a download (it brings an HTTP stack along). */

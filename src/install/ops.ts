@@ -5,18 +5,18 @@
  * Never the install script, never `ops update` (ops-contract.md §1).
  */
 import * as core from '@actions/core'
-import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { ActionError, describe, InputError } from '../errors.js'
+import { sha256File } from './checksum.js'
 import {
   downloadFile,
   fetchText,
   isMissing,
   type InstallContext,
-  type RetryPolicy
+  type RetryPolicy,
+  type ToolSource
 } from './download.js'
 import { openOpsHome } from './ops-home.js'
 import type { Host } from './platform.js'
@@ -49,8 +49,8 @@ export interface OpsTool {
   path: string
   /** Resolved release number, never `latest`. */
   version: string
-  /** True when this run downloaded it. */
-  downloaded: boolean
+  /** Where it came from. */
+  source: ToolSource
 }
 
 const TOOL = 'ops'
@@ -71,7 +71,19 @@ export async function installOps(plan: OpsPlan, ctx: InstallContext): Promise<Op
     core.info(`Ops ${version} found in the tool cache: ${cached}`)
     // A shared tool cache holds what any job put there: a pin is checked on every use.
     if (plan.sha256) await checkSha256(file, plan.sha256, 'the cached Ops binary')
-    return { path: file, version, downloaded: false }
+    return { path: file, version, source: 'tool-cache' }
+  }
+  const entry = {
+    tool: TOOL,
+    version,
+    platform: `${plan.host.os}-${plan.host.arch}`,
+    sha256: plan.sha256
+  } as const
+  const restored = await ctx.cache.restore(entry)
+  if (restored) {
+    await chmod(path.join(restored, 'ops'), 0o755)
+    const cachedDir = await cacheDirAtomic(restored, TOOL, version, plan.host.arch)
+    return { path: path.join(cachedDir, 'ops'), version, source: 'actions-cache' }
   }
 
   const urls = opsUrls(plan.mirror, version, plan.host)
@@ -115,7 +127,8 @@ export async function installOps(plan: OpsPlan, ctx: InstallContext): Promise<Op
   core.info(`Verified: md5 ${got.digests.md5}, sha256 ${got.digests.sha256}, ${got.bytes} bytes`)
   await chmod(file, 0o755)
   const cachedDir = await cacheDirAtomic(dir, TOOL, version, plan.host.arch)
-  return { path: path.join(cachedDir, 'ops'), version, downloaded: true }
+  await ctx.cache.save(entry, cachedDir)
+  return { path: path.join(cachedDir, 'ops'), version, source: 'download' }
 }
 
 function requireGevulotOps(version: string, input: string): void {
@@ -204,7 +217,7 @@ async function preinstalled(
   const match = /Ops version:\s*(\S+)/.exec(stripVTControlCharacters(out.stdout))
   const version = match ? (parseVersion(match[1]) ?? match[1]) : 'unknown'
   core.info(`Using the preinstalled Ops ${version} at ${opsPath}`)
-  return { path: opsPath, version, downloaded: false }
+  return { path: opsPath, version, source: 'preinstalled' }
 }
 
 async function checkSha256(file: string, expected: string, what: string): Promise<void> {
@@ -214,10 +227,4 @@ async function checkSha256(file: string, expected: string, what: string): Promis
       `Input \`ops-sha256\`: ${what} (${file}) has sha256 ${actual}, expected ${expected}. It was not run.`
     )
   }
-}
-
-async function sha256File(file: string): Promise<string> {
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex')
 }

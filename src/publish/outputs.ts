@@ -15,6 +15,7 @@ export function setImageOutputs(r: ImageReport): void {
   core.setOutput('ops-version', r.opsVersion)
   core.setOutput('nanos-version', r.nanosVersion)
   core.setOutput('cache-hit', String(r.cacheHit))
+  core.setOutput('cache-source', r.cacheSource)
 }
 
 export function setArtifactOutputs(a: UploadedArtifact): void {

@@ -19,6 +19,8 @@ export interface ImageReport {
   arch: string
   /** Neither Ops nor the kernel was downloaded by this run. */
   cacheHit: boolean
+  /** Where each came from: one source, or `ops=…,nanos=…` when they differ. */
+  cacheSource: string
 }
 
 export function imageReport(
@@ -36,6 +38,8 @@ export function imageReport(
     opsVersion: ops.version,
     nanosVersion: kernel.version,
     arch: image.arch,
-    cacheHit: !ops.downloaded && !kernel.downloaded
+    cacheHit: ops.source !== 'download' && kernel.source !== 'download',
+    cacheSource:
+      ops.source === kernel.source ? ops.source : `ops=${ops.source},nanos=${kernel.source}`
   }
 }

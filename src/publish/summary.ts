@@ -63,7 +63,8 @@ export function buildSummary(content: SummaryContent): Summary {
     ['sha256', `<code>${r.facts.sha256}</code>`],
     ['Ops', e(r.opsVersion)],
     ['Nanos', `${e(r.nanosVersion)} (${e(r.arch)})`],
-    ['Tool cache hit', r.cacheHit ? 'yes' : 'no']
+    ['Tool cache hit', r.cacheHit ? 'yes' : 'no'],
+    ['Ops and kernel from', e(r.cacheSource.replace(/,/g, ', '))]
   ]
   if (artifact) {
     // Host-relative, so the link follows the server the summary is viewed on.
