@@ -29171,6 +29171,8 @@ function consoleTail(consoleText, count = 15) {
 
 
 
+/** How much of the console the verdict reads (from the end): a prover may log a lot. */
+const CONSOLE_READ_LIMIT = 16 * 1024 * 1024;
 async function bootTest(req) {
     const { plan } = req;
     const bootImage = await imageToBoot(req);
@@ -29249,7 +29251,9 @@ async function boot(req, image, accel) {
     finally {
         core/* info */.pq(`::${token}::`);
     }
-    const console = await (0,promises_.readFile)(plan.consolePath, 'utf8');
+    if (run.stderr.trim())
+        core/* info */.pq(`QEMU's own messages:\n${run.stderr.trimEnd()}`);
+    const console = await consoleText(plan.consolePath);
     const result = verdict(run, console, {
         exitCodes: plan.exitCodes,
         expect: plan.expect,
@@ -29257,6 +29261,20 @@ async function boot(req, image, accel) {
     });
     core/* info */.pq(`QEMU (${accel}) ended after ${run.seconds.toFixed(2)} s: ${run.timedOut ? 'stopped at the timeout' : run.signal ? `signal ${run.signal}` : `exit status ${run.status}`}`);
     return { run, console, verdict: result };
+}
+/** The console as text: all of it, or its last 16 MiB for a program that printed more. */
+async function consoleText(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        const length = Math.min(size, CONSOLE_READ_LIMIT);
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, size - length);
+        return buffer.toString('utf8');
+    }
+    finally {
+        await handle.close();
+    }
 }
 /** The shared folder, emptied, then filled with a copy of `test-workspace`. */
 async function freshWorkspace(plan) {
@@ -29274,17 +29292,23 @@ var blake3_umd_min_default = /*#__PURE__*/__nccwpck_require__.n(blake3_umd_min);
 ;// CONCATENATED MODULE: ./src/image/facts.ts
 /**
  * Facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of the raw
- * bytes, 64 lowercase hex). The file is read once, in chunks, into a small ring of shared
- * buffers; a worker thread hashes each chunk with sha256 (node:crypto) while this thread hashes
- * it with BLAKE3 (hash-wasm) and the next chunk is being read. A runner has at least two cores,
- * so the cost is that of the slower hash, with memory flat (the ring) whatever the image size.
+ * bytes, 64 lowercase hex), from one read of the file. For a large image the file is read in
+ * chunks into a small ring of shared buffers; a worker thread hashes each chunk with sha256
+ * (node:crypto) while this thread hashes it with BLAKE3 (hash-wasm) and the next chunk is being
+ * read. A runner has at least two cores, so the cost is that of the slower hash, with memory
+ * flat (the ring) whatever the image size. Starting the worker costs about 20 ms, more than
+ * sha256 takes for an image under PARALLEL_FROM: a small image is hashed in this thread alone.
  */
+
+
 
 
 // hash-wasm's BLAKE3 build alone: its index embeds every algorithm's WebAssembly (+40 ms of load).
 
 const CHUNK = 4 * 1024 * 1024;
 const SLOTS = 4;
+/** From this size on the two hashes run side by side (sha256 of 64 MiB takes 30-40 ms). */
+const PARALLEL_FROM = 64 * 1024 * 1024;
 /** The sha256 side: hashes the slot it is told to, says when it is free again. */
 const SHA256_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -29297,6 +29321,20 @@ parentPort.on('message', m => {
 })
 `;
 async function imageFacts(file) {
+    return (await (0,promises_.stat)(file)).size >= PARALLEL_FROM ? sideBySide(file) : oneThread(file);
+}
+async function oneThread(file) {
+    const sha256 = (0,external_node_crypto_.createHash)('sha256');
+    const blake3 = await blake3_umd_min_default().createBLAKE3(256);
+    let size = 0;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: CHUNK })) {
+        size += chunk.length;
+        sha256.update(chunk);
+        blake3.update(chunk);
+    }
+    return { size, sha256: sha256.digest('hex'), blake3: blake3.digest('hex') };
+}
+async function sideBySide(file) {
     const ring = new SharedArrayBuffer(CHUNK * SLOTS);
     const slotView = (slot, length = CHUNK) => new Uint8Array(ring, slot * CHUNK, length);
     const handle = await (0,promises_.open)(file, 'r');
@@ -30422,6 +30460,13 @@ async function installOps(plan, ctx) {
         const cachedDir = await cacheDirAtomic(restored, ops_TOOL, version, plan.host.arch);
         return { path: external_node_path_.join(cachedDir, 'ops'), version, source: 'actions-cache' };
     }
+    const dir = await downloadOps(version, plan, ctx);
+    const cachedDir = await cacheDirAtomic(dir, ops_TOOL, version, plan.host.arch);
+    await ctx.cache.save(entry, cachedDir);
+    return { path: external_node_path_.join(cachedDir, 'ops'), version, source: 'download' };
+}
+/** Download Ops into a scratch folder and verify it (md5, and `ops-sha256`); returns the folder. */
+async function downloadOps(version, plan, ctx) {
     const urls = opsUrls(plan.mirror, version, plan.host);
     const platform = `${plan.host.os}/${plan.host.arch}`;
     let md5Text;
@@ -30455,9 +30500,7 @@ async function installOps(plan, ctx) {
         await verify(file, 'sha256', plan.sha256, got.digests.sha256, urls.binary, 'ops-sha256');
     core/* info */.pq(`Verified: md5 ${got.digests.md5}, sha256 ${got.digests.sha256}, ${got.bytes} bytes`);
     await (0,promises_.chmod)(file, 0o755);
-    const cachedDir = await cacheDirAtomic(dir, ops_TOOL, version, plan.host.arch);
-    await ctx.cache.save(entry, cachedDir);
-    return { path: external_node_path_.join(cachedDir, 'ops'), version, source: 'download' };
+    return dir;
 }
 function requireGevulotOps(version, input) {
     const problem = gevulotOpsProblem(version);
@@ -31271,7 +31314,7 @@ function buildSummary(content) {
         .addTable(rows.map(([k, v]) => [{ data: e(k), header: true }, v]));
     if (boot) {
         const tail = scrub(boot.tail.join('\n'), content.bootEnv ?? {});
-        summary.addDetails(`Console, last ${boot.tail.length} lines`, `\n\n<pre>${e(tail)}</pre>\n\n`);
+        summary.addDetails(boot.tail.length > 0 ? `Console, last ${boot.tail.length} lines` : 'Console (empty)', `\n\n<pre>${e(tail)}</pre>\n\n`);
     }
     return summary.addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`);
 }
