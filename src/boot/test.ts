@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core'
 import { randomUUID } from 'node:crypto'
-import { cp, mkdir, readFile, rm } from 'node:fs/promises'
+import { cp, mkdir, open, rm } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ActionError } from '../errors.js'
 import { buildImage, type ImagePlan } from '../image/build.js'
@@ -17,6 +17,9 @@ import { kvmOpens, qemuArgs, type Accelerator } from './qemu.js'
 import { runQemu, type QemuRun } from './run.js'
 import { twinManifest } from './twin.js'
 import { consoleTail, verdict, type TestResult } from './verdict.js'
+
+/** How much of the console the verdict reads (from the end): a prover may log a lot. */
+const CONSOLE_READ_LIMIT = 16 * 1024 * 1024
 
 /** The boot test, as the plan decided it. */
 export interface BootPlan {
@@ -152,7 +155,8 @@ async function boot(
   } finally {
     core.info(`::${token}::`)
   }
-  const console = await readFile(plan.consolePath, 'utf8')
+  if (run.stderr.trim()) core.info(`QEMU's own messages:\n${run.stderr.trimEnd()}`)
+  const console = await consoleText(plan.consolePath)
   const result = verdict(run, console, {
     exitCodes: plan.exitCodes,
     expect: plan.expect,
@@ -162,6 +166,20 @@ async function boot(
     `QEMU (${accel}) ended after ${run.seconds.toFixed(2)} s: ${run.timedOut ? 'stopped at the timeout' : run.signal ? `signal ${run.signal}` : `exit status ${run.status}`}`
   )
   return { run, console, verdict: result }
+}
+
+/** The console as text: all of it, or its last 16 MiB for a program that printed more. */
+async function consoleText(file: string): Promise<string> {
+  const handle = await open(file, 'r')
+  try {
+    const { size } = await handle.stat()
+    const length = Math.min(size, CONSOLE_READ_LIMIT)
+    const buffer = Buffer.alloc(length)
+    await handle.read(buffer, 0, length, size - length)
+    return buffer.toString('utf8')
+  } finally {
+    await handle.close()
+  }
 }
 
 /** The shared folder, emptied, then filled with a copy of `test-workspace`. */

@@ -86,6 +86,14 @@ export async function installOps(plan: OpsPlan, ctx: InstallContext): Promise<Op
     return { path: path.join(cachedDir, 'ops'), version, source: 'actions-cache' }
   }
 
+  const dir = await downloadOps(version, plan, ctx)
+  const cachedDir = await cacheDirAtomic(dir, TOOL, version, plan.host.arch)
+  await ctx.cache.save(entry, cachedDir)
+  return { path: path.join(cachedDir, 'ops'), version, source: 'download' }
+}
+
+/** Download Ops into a scratch folder and verify it (md5, and `ops-sha256`); returns the folder. */
+async function downloadOps(version: string, plan: OpsPlan, ctx: InstallContext): Promise<string> {
   const urls = opsUrls(plan.mirror, version, plan.host)
   const platform = `${plan.host.os}/${plan.host.arch}`
   let md5Text: string
@@ -126,9 +134,7 @@ export async function installOps(plan: OpsPlan, ctx: InstallContext): Promise<Op
     await verify(file, 'sha256', plan.sha256, got.digests.sha256, urls.binary, 'ops-sha256')
   core.info(`Verified: md5 ${got.digests.md5}, sha256 ${got.digests.sha256}, ${got.bytes} bytes`)
   await chmod(file, 0o755)
-  const cachedDir = await cacheDirAtomic(dir, TOOL, version, plan.host.arch)
-  await ctx.cache.save(entry, cachedDir)
-  return { path: path.join(cachedDir, 'ops'), version, source: 'download' }
+  return dir
 }
 
 function requireGevulotOps(version: string, input: string): void {

@@ -93,7 +93,10 @@ export function buildSummary(content: SummaryContent): Summary {
     .addTable(rows.map(([k, v]) => [{ data: e(k), header: true }, v]))
   if (boot) {
     const tail = scrub(boot.tail.join('\n'), content.bootEnv ?? {})
-    summary.addDetails(`Console, last ${boot.tail.length} lines`, `\n\n<pre>${e(tail)}</pre>\n\n`)
+    summary.addDetails(
+      boot.tail.length > 0 ? `Console, last ${boot.tail.length} lines` : 'Console (empty)',
+      `\n\n<pre>${e(tail)}</pre>\n\n`
+    )
   }
   return summary.addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`)
 }
