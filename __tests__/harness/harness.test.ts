@@ -9,9 +9,6 @@ import * as net from 'node:net'
 import * as path from 'node:path'
 import {
   cleanupTempDirs,
-  elfBytes,
-  EM_AARCH64,
-  EM_X86_64,
   installOpsDouble,
   makeTempDir,
   makeWorkspace,
@@ -36,7 +33,6 @@ import {
 import {
   COMMON_PATH,
   kernelImage,
-  makeTar,
   makeTarGz,
   md5,
   type Mirror,
@@ -49,22 +45,12 @@ import {
   opsBinaryPath,
   opsLatestPath,
   opsMd5Path,
-  parseTar,
   parseTarGz,
   renderOpsDouble,
   sha256,
   startMirror
 } from './mirror.js'
-import {
-  annotations,
-  cleanupAllRuns,
-  cleanupRun,
-  errors,
-  notices,
-  parseKeyValueFile,
-  runAction,
-  warnings
-} from './run-action.js'
+import { annotations, cleanupAllRuns, errors, notices, runAction, warnings } from './run-action.js'
 
 // ---------------------------------------------------------------------------------------------
 // helpers
@@ -260,27 +246,6 @@ beforeAll(() => {
 // ---------------------------------------------------------------------------------------------
 
 describe('tar helpers', () => {
-  it('round-trips files, dirs, symlinks and long names', () => {
-    const long = 'a/'.repeat(60) + 'file.txt'
-    const entries = parseTar(
-      makeTar([
-        { name: 'dir', type: 'dir' },
-        { name: 'dir/x.bin', data: Buffer.from([0, 1, 2, 3]) },
-        { name: 'link', type: 'symlink', linkname: 'dir/x.bin' },
-        { name: long, data: 'long' }
-      ])
-    )
-    expect(entries.map(e => [e.name, e.type])).toEqual([
-      ['dir/', 'dir'],
-      ['dir/x.bin', 'file'],
-      ['link', 'symlink'],
-      [long, 'file']
-    ])
-    expect(entries[1].data).toEqual(Buffer.from([0, 1, 2, 3]))
-    expect(entries[2].linkname).toBe('dir/x.bin')
-    expect(entries[3].data.toString()).toBe('long')
-  })
-
   it('is deterministic and readable by the system tar when there is one', () => {
     const entries = [
       { name: 'klibs', type: 'dir' as const },
@@ -394,24 +359,6 @@ describe('mirror', () => {
     }
   })
 
-  it('records and counts requests', async () => {
-    await get(mirror.urlOf(NANOS_LATEST_PATH))
-    await get(mirror.urlOf(NANOS_LATEST_PATH))
-    await get(mirror.urlOf('/cli/linux/release/0.1.46/ops'))
-    await get(mirror.urlOf('/missing'))
-    expect(mirror.count()).toBe(4)
-    expect(mirror.count('/nanos/')).toBe(2)
-    expect(mirror.count('/cli/')).toBe(1)
-    const reqs = mirror.requests()
-    expect(reqs[0]).toEqual(
-      expect.objectContaining({ method: 'GET', path: NANOS_LATEST_PATH, status: 200, bytes: 7 })
-    )
-    expect(reqs[3]).toEqual(expect.objectContaining({ path: '/missing', status: 403 }))
-    expect(reqs[2].bytes).toBe(mirror.opsBinary('0.1.46').length)
-    mirror.resetRequests()
-    expect(mirror.count()).toBe(0)
-  })
-
   it('injects a status for the next N requests, then behaves normally', async () => {
     mirror.fault(NANOS_LATEST_PATH, { status: 503, times: 2 })
     expect((await get(mirror.urlOf(NANOS_LATEST_PATH))).status).toBe(503)
@@ -464,28 +411,6 @@ describe('mirror', () => {
     expect(cut.body.equals(good.subarray(0, 100))).toBe(true)
   })
 
-  it('delays a response but still serves it', async () => {
-    mirror.fault(NANOS_LATEST_PATH, { delayMs: 50, times: 1 })
-    const res = await get(mirror.urlOf(NANOS_LATEST_PATH))
-    expect(res.status).toBe(200)
-    expect(res.body.toString()).toBe('0.1.54\n')
-    expect(mirror.requests()[0].fault).toBe('delay')
-  })
-
-  it('honours a base path prefix', async () => {
-    const m = await startMirror({ basePath: 'some/prefix/', opsVersions: ['0.1.46'] })
-    try {
-      expect(m.url).toBe(`${m.origin}/some/prefix`)
-      expect((await get(`${m.url}/nanos/release/latest.txt`)).status).toBe(200)
-      expect((await get(`${m.origin}/nanos/release/latest.txt`)).status).toBe(403)
-      expect(m.count('/nanos/release/latest.txt')).toBe(1)
-      expect(m.requests()[0].rawPath).toBe('/some/prefix/nanos/release/latest.txt')
-      expect((await get(m.urlOf(opsBinaryPath('0.1.45')))).status).toBe(403)
-    } finally {
-      await m.close()
-    }
-  })
-
   it('takes faults at start, stalls bodies, and closes without hanging on stalled sockets', async () => {
     const p = nanosReleasePath('0.1.54')
     const m = await startMirror({ faults: { [p]: { stall: 10 } } })
@@ -505,45 +430,11 @@ describe('mirror', () => {
     expect(res.body.length).toBe(10)
     expect(m.requests()[0]).toEqual(expect.objectContaining({ fault: 'stall', bytes: 10 }))
   })
-
-  it('lets objects be replaced and removed while running', async () => {
-    const p = '/nanos/release/latest.txt'
-    mirror.setObject(p, '0.1.99\n')
-    expect((await get(mirror.urlOf(p))).body.toString()).toBe('0.1.99\n')
-    mirror.deleteObject(p)
-    expect((await get(mirror.urlOf(p))).status).toBe(403)
-    mirror.setObject(p, '0.1.54\n')
-  })
 })
 
 // ---------------------------------------------------------------------------------------------
 // fixtures
 // ---------------------------------------------------------------------------------------------
-
-describe('fixtures', () => {
-  it('writes minimal ELF headers', () => {
-    const dir = makeTempDir()
-    const a = writeElf(path.join(dir, 'a'), { machine: 'x86-64' })
-    expect(a.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
-    expect([a[4], a[5], a[6]]).toEqual([2, 1, 1])
-    expect(a.readUInt16LE(18)).toBe(EM_X86_64)
-    const b = elfBytes({ cls: 32, machine: 'aarch64', endian: 'big', size: 10 })
-    expect(b.length).toBe(52)
-    expect([b[4], b[5]]).toEqual([1, 2])
-    expect(b.readUInt16BE(18)).toBe(EM_AARCH64)
-    expect(elfBytes({ machine: 40 }).readUInt16LE(18)).toBe(40)
-    expect(fs.statSync(path.join(dir, 'a')).mode & 0o111).not.toBe(0)
-  })
-
-  it('makes a workspace with target/release/my_prover', () => {
-    const ws = makeWorkspace()
-    expect(fs.readFileSync(path.join(ws.dir, 'target/release/my_prover')).equals(ws.bytes)).toBe(
-      true
-    )
-    ws.cleanup()
-    expect(fs.existsSync(ws.dir)).toBe(false)
-  })
-})
 
 // ---------------------------------------------------------------------------------------------
 // the ops double
@@ -718,45 +609,6 @@ describe('ops double: environment and home', () => {
     expect(up.stderr).toContain('ops update')
     const other = await runOps(['run', 'x'], { cwd: c.ws, env: c.env })
     expect(other.code).toBe(1)
-  })
-
-  it('logs every invocation when OPS_DOUBLE_LOG is set', async () => {
-    const c = setup()
-    const log = path.join(c.opsParent, 'ops.log')
-    const env = {
-      ...c.env,
-      OPS_DOUBLE_LOG: log,
-      OPS_DEFAULT_CONFIG: '/dev/null',
-      ops_render_config: 'false'
-    }
-    await runOps(['version'], { cwd: c.ws, env })
-    await runOps(['update'], { cwd: c.ws, env })
-    const lines = fs
-      .readFileSync(log, 'utf8')
-      .trim()
-      .split('\n')
-      .map(l => JSON.parse(l))
-    expect(lines).toEqual([
-      {
-        argv: ['version'],
-        cwd: c.ws,
-        env: {
-          OPS_HOME: c.opsParent,
-          OPS_DEFAULT_CONFIG: '/dev/null',
-          ops_render_config: 'false',
-          HOME: c.home
-        },
-        exit: 0,
-        lookup: {
-          url: 'https://storage.googleapis.com/nanos/release/latest.txt',
-          proxy: refusingProxy,
-          connect: refusingProxy.replace('http://', ''),
-          outcome: 'failed',
-          error: expect.any(String)
-        }
-      },
-      expect.objectContaining({ argv: ['update'], exit: 3 })
-    ])
   })
 })
 
@@ -1258,27 +1110,6 @@ describe('ops double: build', () => {
       expect(r.stderr).toMatch(/^Error: unknown (shorthand )?flag/)
     }
   })
-
-  it('writes filler up to OPS_DOUBLE_IMAGE_SIZE (program, zero or random)', async () => {
-    const c = setup()
-    for (const fill of ['program', 'zero', 'random']) {
-      const r = await runOps(['build', 'target/release/my_prover', '-i', fill], {
-        cwd: c.ws,
-        env: {
-          ...c.env,
-          OPS_DOUBLE_IMAGE_SIZE: String(3 * 1024 * 1024 + 7),
-          OPS_DOUBLE_IMAGE_FILL: fill
-        }
-      })
-      const img = imageLine(r.stdout) as string
-      expect(fs.statSync(img).size).toBe(3 * 1024 * 1024 + 7)
-      const parsed = readDoubleImage(img)
-      expect(parsed.size).toBe(3 * 1024 * 1024 + 7)
-      const tail = fs.readFileSync(img).subarray(parsed.headerBytes, parsed.headerBytes + 64)
-      if (fill === 'zero') expect(tail.every(b => b === 0)).toBe(true)
-      if (fill === 'program') expect(tail.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
-    }
-  })
 })
 
 describe('ops double: failure injection', () => {
@@ -1592,47 +1423,5 @@ process.exitCode = Number(process.env.INPUT_EXIT ?? 0)
       }
     }
     fs.rmSync(r.toolCache, { recursive: true, force: true })
-  })
-
-  it('kills the whole process group when the time limit is reached', async () => {
-    const dir = makeTempDir('nia-fake-')
-    const entry = path.join(dir, 'hang.mjs')
-    const pidFile = path.join(dir, 'grandchild.pid')
-    fs.writeFileSync(
-      entry,
-      `import { spawn } from 'node:child_process'
-import * as fs from 'node:fs'
-const c = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
-fs.writeFileSync(${JSON.stringify(pidFile)}, String(c.pid))
-setInterval(() => {}, 1000)
-`
-    )
-    const r = await runAction({ entry, timeoutMs: 500 })
-    expect(r.timedOut).toBe(true)
-    expect(r.signal).toBe('SIGKILL')
-    const pid = Number(fs.readFileSync(pidFile, 'utf8'))
-    // the grandchild was in the same group; wait until the kernel has reaped it
-    let alive = true
-    for (let i = 0; i < 500 && alive; i++) {
-      let stat: string
-      try {
-        stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
-      } catch {
-        stat = ''
-      }
-      // gone, or a zombie waiting for a reaper (some containers' PID 1 never reaps)
-      alive = stat !== '' && !/^\d+ \(.*\) Z/.test(stat)
-      if (alive) await new Promise(res => setTimeout(res, 10))
-    }
-    expect(alive).toBe(false)
-    cleanupRun(r)
-  })
-
-  it('parses both GITHUB_OUTPUT forms', () => {
-    expect(parseKeyValueFile('a<<ghadelimiter_1\nx\n\ny\nghadelimiter_1\nb=2\n')).toEqual({
-      a: 'x\n\ny',
-      b: '2'
-    })
-    expect(() => parseKeyValueFile('a<<D\nno end\n')).toThrow(/unterminated/)
   })
 })
