@@ -28468,7 +28468,6 @@ function describe(error) {
 
 
 
-
 const QEMU_BINARY = 'qemu-system-x86_64';
 const QEMU_PACKAGE = 'qemu-system-x86';
 function qemuArgs(m) {

@@ -8,9 +8,8 @@
 import * as core from '@actions/core'
 import { exec } from '@actions/exec'
 import { spawnSync } from 'node:child_process'
-import { constants } from 'node:fs'
+import { accessSync, constants } from 'node:fs'
 import { access } from 'node:fs/promises'
-import { accessSync } from 'node:fs'
 import * as path from 'node:path'
 import { ActionError } from '../errors.js'
 
