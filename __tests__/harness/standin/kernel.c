@@ -754,21 +754,33 @@ static struct mount *resolve(char *path, char **comps, int *n)
     return best;
 }
 
+/*
+ * Normalizes `given` into `path` (256 bytes) and finds the mount it is on (*m, or 0 for the
+ * root filesystem) with its components below the mount; 0, or a negative errno.
+ */
+static int lookup(const char *given, char *path, char **comps, int *n, struct mount **m)
+{
+    if (!normalize(given, path, 256))
+        return -ENAMETOOLONG;
+    *m = resolve(path, comps, n);
+    if (*m && *n == 0)
+        return -EISDIR;
+    if (*m && *n >= P9_MAX_COMPONENTS)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
 static int fs_write(const char *given, const char *data, u32 len)
 {
     char path[256];
     char *comps[P9_MAX_COMPONENTS];
     int n;
-    if (!normalize(given, path, sizeof(path)))
-        return -ENAMETOOLONG;
-    struct mount *m = resolve(path, comps, &n);
-    if (m) {
-        if (n == 0)
-            return -EISDIR;
-        if (n >= P9_MAX_COMPONENTS)
-            return -ENAMETOOLONG;
+    struct mount *m;
+    int err = lookup(given, path, comps, &n, &m);
+    if (err)
+        return err;
+    if (m)
         return p9_write_file(m->dev, comps, n, data, len);
-    }
     if (root_is_dir(path))
         return -EISDIR;
     char parent[256];
@@ -805,16 +817,12 @@ static int fs_read(const char *given)
     char path[256];
     char *comps[P9_MAX_COMPONENTS];
     int n;
-    if (!normalize(given, path, sizeof(path)))
-        return -ENAMETOOLONG;
-    struct mount *m = resolve(path, comps, &n);
-    if (m) {
-        if (n == 0)
-            return -EISDIR;
-        if (n >= P9_MAX_COMPONENTS)
-            return -ENAMETOOLONG;
+    struct mount *m;
+    int err = lookup(given, path, comps, &n, &m);
+    if (err)
+        return err;
+    if (m)
         return p9_read_file(m->dev, comps, n);
-    }
     struct file *f = root_file(path);
     if (f) {
         kwrite(f->data, f->len);
