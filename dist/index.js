@@ -31031,8 +31031,9 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         await checkWritable(inputs.outputDir, problems);
     if (problems.length > 0)
         throw new InputError(problems);
+    const env = image.manifest.Env ?? {};
+    const secrets = secretKeys(env);
     return {
-        host,
         ops: {
             spec: inputs.opsVersion,
             sha256: inputs.opsSha256,
@@ -31057,16 +31058,14 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         warnings: [
             ...composed.warnings,
             ...mirrorWarnings(inputs.mirror),
-            ...secretWarnings(image, inputs, upload !== undefined)
+            ...(upload ? secretWarnings(secrets, inputs) : [])
         ],
-        secrets: secretKeys(imageEnv(image)).map(key => imageEnv(image)[key])
+        secrets: secrets.map(key => env[key])
     };
 }
-const imageEnv = (image) => image.manifest.Env ?? {};
 /** Ops stores `Env` in the image in plain text: say so when a secret would be uploaded. */
-function secretWarnings(image, inputs, uploaded) {
-    const keys = secretKeys(imageEnv(image));
-    if (!uploaded || keys.length === 0)
+function secretWarnings(keys, inputs) {
+    if (keys.length === 0)
         return [];
     const named = keys
         .map(key => `${key} (from \`${Object.hasOwn(inputs.env ?? {}, key) ? 'env' : 'manifest'}\`)`)

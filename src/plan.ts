@@ -12,7 +12,7 @@ import { secretKeys } from './image/secrets.js'
 import type { Inputs } from './inputs.js'
 import type { KernelPlan } from './install/kernel.js'
 import type { OpsPlan } from './install/ops.js'
-import { hostOf, type Host } from './install/platform.js'
+import { hostOf } from './install/platform.js'
 import { gevulotOpsProblem } from './install/versions.js'
 import { bootPlan } from './plan-boot.js'
 import {
@@ -27,7 +27,6 @@ import {
 import type { UploadPlan } from './publish/artifact.js'
 
 export interface Plan {
-  host: Host
   ops: OpsPlan
   kernel: KernelPlan
   image: ImagePlan
@@ -99,8 +98,9 @@ export async function makePlan(
   if (problems.length === 0) await checkWritable(inputs.outputDir, problems)
   if (problems.length > 0) throw new InputError(problems)
 
+  const env = (image.manifest.Env as Record<string, string> | undefined) ?? {}
+  const secrets = secretKeys(env)
   return {
-    host,
     ops: {
       spec: inputs.opsVersion,
       sha256: inputs.opsSha256,
@@ -125,19 +125,15 @@ export async function makePlan(
     warnings: [
       ...composed.warnings,
       ...mirrorWarnings(inputs.mirror),
-      ...secretWarnings(image, inputs, upload !== undefined)
+      ...(upload ? secretWarnings(secrets, inputs) : [])
     ],
-    secrets: secretKeys(imageEnv(image)).map(key => imageEnv(image)[key])
+    secrets: secrets.map(key => env[key])
   }
 }
 
-const imageEnv = (image: ImagePlan): Record<string, string> =>
-  (image.manifest.Env as Record<string, string> | undefined) ?? {}
-
 /** Ops stores `Env` in the image in plain text: say so when a secret would be uploaded. */
-function secretWarnings(image: ImagePlan, inputs: Inputs, uploaded: boolean): string[] {
-  const keys = secretKeys(imageEnv(image))
-  if (!uploaded || keys.length === 0) return []
+function secretWarnings(keys: string[], inputs: Inputs): string[] {
+  if (keys.length === 0) return []
   const named = keys
     .map(key => `${key} (from \`${Object.hasOwn(inputs.env ?? {}, key) ? 'env' : 'manifest'}\`)`)
     .join(', ')

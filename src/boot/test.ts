@@ -16,7 +16,7 @@ import type { OpsTool } from '../install/ops.js'
 import { kvmOpens, qemuArgs, type Accelerator } from './qemu.js'
 import { runQemu, type QemuRun } from './run.js'
 import { twinManifest } from './twin.js'
-import { consoleTail, verdict, type TestResult } from './verdict.js'
+import { consoleTail, verdict, type TestResult, type Verdict } from './verdict.js'
 
 /** How much of the console the verdict reads (from the end): a prover may log a lot. */
 const CONSOLE_READ_LIMIT = 16 * 1024 * 1024
@@ -130,7 +130,7 @@ async function boot(
   req: BootRequest,
   image: string,
   accel: Accelerator
-): Promise<{ run: QemuRun; console: string; verdict: ReturnType<typeof verdict> }> {
+): Promise<{ run: QemuRun; console: string; verdict: Verdict }> {
   const { plan } = req
   await freshWorkspace(plan)
   await mkdir(path.dirname(plan.consolePath), { recursive: true })
