@@ -374,6 +374,13 @@ export interface MirrorOptions {
   objects?: Record<string, Buffer | string>
   /** Shebang of the served ops binary (default '#!' + process.execPath). */
   opsShebang?: string
+  /**
+   * A folder in the download host's layout (the real tier's `$NANOS_REAL_TOOLS/mirror`): every
+   * file below it is served at its relative path, and nothing of the double is (no Ops double,
+   * no generated releases; `opsVersions`, `nanosVersions` and `latestNanos` describe the folder).
+   * Faults, request counting and `objects` work as usual.
+   */
+  root?: string
 }
 
 export interface Mirror {
@@ -459,13 +466,12 @@ function corruptBody(body: Buffer, count: number): Buffer {
 
 /** Starts the mirror on 127.0.0.1 (random port). */
 export async function startMirror(opts: MirrorOptions = {}): Promise<Mirror> {
+  if (opts.root) return serve(folderObjects(opts.root), opts)
   const opsVersions = opts.opsVersions ?? DEFAULT_OPS_VERSIONS
   const nanosVersions = opts.nanosVersions ?? DEFAULT_NANOS_VERSIONS
   const latestNanos = opts.latestNanos ?? newest(nanosVersions)
   const latestOps = opts.latestOps ?? newest(opsVersions)
   const klibs = opts.klibs ?? DEFAULT_KLIBS
-  let basePath = (opts.basePath ?? '').replace(/\/+$/, '')
-  if (basePath && !basePath.startsWith('/')) basePath = '/' + basePath
 
   const objects = new Map<string, Buffer>()
   const opsBinaries = new Map<string, Buffer>()
@@ -499,9 +505,56 @@ export async function startMirror(opts: MirrorOptions = {}): Promise<Mirror> {
   if (latestNanos) objects.set(NANOS_LATEST_PATH, Buffer.from(latestNanos + '\n', 'utf8'))
   if (opts.commonFiles !== null)
     objects.set(COMMON_PATH, makeTarGz(commonEntries(opts.commonFiles)))
+  return serve({ objects, opsVersions, nanosVersions, latestNanos, opsBinary }, opts)
+}
+
+/** What the mirror serves and says about itself. */
+interface Served {
+  objects: Map<string, Buffer>
+  opsVersions: string[]
+  nanosVersions: string[]
+  latestNanos: string | undefined
+  opsBinary: (version: string) => Buffer
+}
+
+/** Every file below `root`, keyed by its mirror-relative path, and the versions it holds. */
+function folderObjects(root: string): Served {
+  const objects = new Map<string, Buffer>()
+  for (const rel of fs.readdirSync(root, { recursive: true }) as string[]) {
+    const file = path.join(root, rel)
+    if (fs.statSync(file).isFile())
+      objects.set(`/${rel.split(path.sep).join('/')}`, fs.readFileSync(file))
+  }
+  const versions = (prefix: string): string[] =>
+    [
+      ...new Set(
+        [...objects.keys()]
+          .filter(p => p.startsWith(prefix))
+          .map(p => p.slice(prefix.length).split('/')[0])
+          .filter(v => /^\d+\.\d+\.\d+$/.test(v))
+      )
+    ].sort(compareVersions)
+  const opsVersions = versions('/cli/linux/release/')
+  return {
+    objects,
+    opsVersions,
+    nanosVersions: versions('/nanos/release/'),
+    latestNanos: objects.get(NANOS_LATEST_PATH)?.toString('utf8').trim(),
+    opsBinary: v => {
+      const bin = objects.get(opsBinaryPath(v))
+      if (!bin) throw new Error(`mirror: ${root} holds no Ops ${v}`)
+      return bin
+    }
+  }
+}
+
+async function serve(served: Served, opts: MirrorOptions): Promise<Mirror> {
+  const { objects, opsVersions, nanosVersions, latestNanos, opsBinary } = served
   for (const [p, body] of Object.entries(opts.objects ?? {})) {
     objects.set(p, Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'))
   }
+  let basePath = (opts.basePath ?? '').replace(/\/+$/, '')
+  if (basePath && !basePath.startsWith('/')) basePath = '/' + basePath
 
   const faults = new Map<string, FaultSpec & { left: number }>()
   const setFault = (p: string, spec: FaultSpec | null): void => {
