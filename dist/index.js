@@ -28386,7 +28386,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(53278);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(65590);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28396,13 +28396,13 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 53278:
+/***/ 65590:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* binding */ main_run)
 });
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
@@ -28413,6 +28413,311 @@ var promises_ = __nccwpck_require__(51455);
 var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
+;// CONCATENATED MODULE: ./src/image/secrets.ts
+/**
+ * Which environment entries look secret. `env` becomes the manifest's `Env`, which ops stores
+ * in the image in plain text, so a secret there is readable by anyone who can download the
+ * image. Pure.
+ */
+/** Key words of secret names; AUTH, but not AUTHOR (AUTHORIZATION is a secret). */
+const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|AUTH(?!OR(?!IZ))/i;
+/** Value shapes of well-known credentials. */
+const SECRET_VALUE = [
+    /^gh[pousr]_[A-Za-z0-9]{10,}/, // GitHub tokens: ghp_, gho_, ghu_, ghs_, ghr_
+    /^github_pat_[A-Za-z0-9_]{10,}/,
+    /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key ids
+    /^[sr]k_live_[A-Za-z0-9]{10,}/, // Stripe
+    /^xox[a-z]-[A-Za-z0-9-]{10,}/, // Slack
+    /-----BEGIN [A-Z0-9 ]+-----/, // PEM keys and certificates
+    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i // a URL with a password (a DSN)
+];
+function looksSecret(key, value) {
+    return SECRET_KEY.test(key) || SECRET_VALUE.some(shape => shape.test(value));
+}
+/** The keys of `env` whose entries look secret, in order. */
+function secretKeys(env) {
+    return Object.entries(env ?? {})
+        .filter(([key, value]) => looksSecret(key, value))
+        .map(([key]) => key);
+}
+/** `text` with every value of `env` (of 3 characters or more) replaced by `***`. */
+function scrub(text, env) {
+    const values = [...new Set(Object.values(env))].filter(v => v.length >= 3);
+    values.sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const value of values)
+        out = out.split(value).join('***');
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/boot/trace.ts
+/**
+ * The system call trace Nanos prints with its `strace` klib and `debugsyscalls` (nanos-boot.md,
+ * "The syscall trace"; real traces in `__tests__/fixtures/nanos-console/`): one line per call,
+ * prefixed with the thread id, in strace's style:
+ *   [2] write(1, 0x00000000005db6d0, 10) = 10
+ *   [2] newfstatat(-100, "/workspace/task.json", <unfinished ...>
+ *   [2] <... newfstatat resumed> [{st_ino=0x43009b, st_mode=0x81ff, st_size=3}], 0) = 0
+ * A call that blocks prints `<unfinished ...>` and later resumes; one that never resumes is
+ * where its thread stopped. `exit_group` always prints unfinished: the code arrives through
+ * `debug_exit`, not the trace. Pure.
+ */
+const LINE = /^\[(\d+)\] (.*)$/;
+const RESUMED = /^<\.\.\. (\w+) resumed>\s?(.*)$/;
+const UNFINISHED = /^(\w+)\((.*?)\s*<unfinished \.\.\.>\s*$/;
+const DONE = /^(\w+)\((.*)\) = (.+)$/;
+/** Every call of the trace in `console`, in order; a resumed call is merged into its start. */
+function parseTrace(console) {
+    const calls = [];
+    const pending = new Map();
+    for (const raw of console.split('\n')) {
+        const line = LINE.exec(raw.replace(/\r$/, ''));
+        if (!line)
+            continue;
+        const tid = Number(line[1]);
+        const text = line[2];
+        const resumed = RESUMED.exec(text);
+        if (resumed) {
+            const key = `${tid} ${resumed[1]}`;
+            const call = pending.get(key);
+            const end = /^(.*)\) = (.+)$/.exec(resumed[2]);
+            if (!call || !end)
+                continue;
+            pending.delete(key);
+            call.args = [call.args.replace(/,\s*$/, ''), end[1].trim()].filter(Boolean).join(', ');
+            call.result = end[2].trim();
+            call.unfinished = false;
+            continue;
+        }
+        const unfinished = UNFINISHED.exec(text);
+        if (unfinished) {
+            const call = { tid, name: unfinished[1], args: unfinished[2], unfinished: true };
+            pending.set(`${tid} ${call.name}`, call);
+            calls.push(call);
+            continue;
+        }
+        const done = DONE.exec(text);
+        if (done)
+            calls.push({ tid, name: done[1], args: done[2], result: done[3], unfinished: false });
+    }
+    return calls;
+}
+/** The first quoted path among a call's arguments. */
+function pathOf(call) {
+    const quoted = /"((?:[^"\\]|\\.)*)"/.exec(call.args);
+    return quoted?.[1];
+}
+/** How a call reads in a report: `name(args) = result`, or `name(args <unfinished ...>`. */
+function formatCall(call) {
+    return call.unfinished
+        ? `${call.name}(${call.args} <unfinished ...>`
+        : `${call.name}(${call.args}) = ${call.result}`;
+}
+/**
+ * Where the program stopped: the last call that never returned, unless it is the program's own
+ * `exit_group` (which never returns by design).
+ */
+function stoppedIn(calls) {
+    const last = [...calls].reverse().find(call => call.unfinished);
+    return last && last.name !== 'exit_group' ? last : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/boot/explain.ts
+/**
+ * A failed boot test in words, for the step's error and the job summary: the verdict, a known
+ * kernel problem with its advice, the console's last lines, and the diagnosis boot's last system
+ * calls with the one the program stopped in. Values of `env` and `test-env` are scrubbed as on
+ * the console. Pure.
+ */
+
+
+/** How many calls of the trace a report shows. */
+const TRACE_TAIL = 20;
+/** The diagnosis trace's last calls, as they read in a report. */
+function traceTail(d, env) {
+    return d.calls.slice(-TRACE_TAIL).map(call => ({
+        text: scrub(`[${call.tid}] ${describeCall(call, d)}`, env),
+        stopped: call === d.stopped
+    }));
+}
+/** A call as printed, except `exit_group`, whose code Nanos prints nowhere but in debug_exit. */
+function describeCall(call, d) {
+    if (call.name === 'exit_group' && call.unfinished && call.args === '') {
+        const code = d.verdict.exitCode;
+        return code === undefined ? 'exit_group(...)' : `exit_group(${code})`;
+    }
+    return formatCall(call);
+}
+function failureMessage(boot, env, notUploaded) {
+    const head = boot.result === 'timed-out' ? 'The boot test timed out' : 'The boot test failed';
+    const parts = [`${head}: ${boot.reason}`];
+    if (boot.known)
+        parts.push(`This is a known Nanos problem: ${boot.known.title} ${boot.known.advice}`);
+    if (notUploaded)
+        parts.push('The image was not uploaded.');
+    const tail = boot.tail.map(line => `  ${scrub(line, env)}`).join('\n');
+    let text = `${parts.join(' ')}\nLast console lines (all of them in ${boot.consolePath}, the \`test-console\` output):\n${tail || '  (the console is empty)'}`;
+    const d = boot.diagnosis;
+    if (d) {
+        text += `\n${diagnosisHeading(d)}`;
+        const calls = traceTail(d, env);
+        text +=
+            calls.length > 0
+                ? `\n${calls.map(c => `  ${c.text}${c.stopped ? '    <- the program stopped here' : ''}`).join('\n')}`
+                : '\n  (the trace is empty: no system call was printed)';
+    }
+    return text;
+}
+/** One line on the diagnosis boot: where its trace is, how it ended, where the program stopped. */
+function diagnosisHeading(d) {
+    const stopped = d.stopped ? ` The program stopped in ${d.stopped.name}().` : '';
+    const differs = d.differs ? ` ${d.differs}` : '';
+    return `Diagnosis boot with Nanos's syscall trace (all of it in ${d.tracePath}, the \`test-trace\` output):${stopped}${differs} Last system calls:`;
+}
+
+;// CONCATENATED MODULE: ./src/install/versions.ts
+/**
+ * Version numbers of Ops and Nanos: parsing, ordering, and the candidates probed when `latest`
+ * Ops has to be turned into a number. Pure.
+ */
+/** The Ops release this action was tested with; `ops-version` defaults to it. */
+const DEFAULT_OPS_VERSION = '0.1.46';
+/**
+ * The Nanos release `nanos-version` defaults to: the newest one the real test tier proves sound
+ * with a workspace. 0.1.55 faults on common ways of reading a workspace file (boot/known-problems.ts).
+ */
+const DEFAULT_NANOS_VERSION = '0.1.54';
+/**
+ * The first Ops release whose images match Gevulot's workspace mount: from 0.1.42 a `%1` label
+ * is renumbered to `%0` in the image (Gevulot attaches the workspace with mount_tag=0); 0.1.41
+ * fails the build on it and older releases keep `%1` (ops-contract.md §5).
+ */
+const GEVULOT_MIN_OPS = '0.1.42';
+/**
+ * Why Ops `version` cannot build a Gevulot image, or undefined when it can (a version that is
+ * not a plain release number, such as a preinstalled development build, is given the benefit).
+ */
+function gevulotOpsProblem(version) {
+    if (!parseVersion(version) || compareVersions(version, GEVULOT_MIN_OPS) >= 0)
+        return undefined;
+    return `${version} builds images whose workspace mount Gevulot nodes do not attach: Ops renumbers %1 to the mount tag 0 they use only from ${GEVULOT_MIN_OPS} on. Use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`;
+}
+const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
+/** `latest`, or a release number like `0.1.46` (a leading `v` is accepted and dropped). */
+function parseVersionSpec(value) {
+    const text = value.trim();
+    if (text.toLowerCase() === 'latest')
+        return { kind: 'latest' };
+    const match = VERSION.exec(text);
+    return match ? { kind: 'exact', version: `${+match[1]}.${+match[2]}.${+match[3]}` } : undefined;
+}
+/** A release number as published (`0.1.54`), or undefined for anything else. */
+function parseVersion(text) {
+    const spec = parseVersionSpec(text);
+    return spec?.kind === 'exact' ? spec.version : undefined;
+}
+function parts(version) {
+    const [a, b, c] = version.split('.').map(Number);
+    return [a, b, c];
+}
+function compareVersions(a, b) {
+    const [x, y] = [parts(a), parts(b)];
+    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
+}
+/**
+ * The releases that could follow `version`, in the order to try them: the next patch, the next
+ * minor, the next major. Ops publishes no "latest version" file, so `latest` is found by walking
+ * these from a known release until none exists.
+ */
+function successors(version) {
+    const [major, minor, patch] = parts(version);
+    return [`${major}.${minor}.${patch + 1}`, `${major}.${minor + 1}.0`, `${major + 1}.0.0`];
+}
+
+;// CONCATENATED MODULE: ./src/boot/known-problems.ts
+
+
+/** Calls that look a file up by its path. */
+const PATH_CALLS = /^(newfstatat|fstatat64|stat|lstat|statx|openat|open|access|faccessat2?|readlinkat?)$/;
+const STAT_CALLS = /^(newfstatat|fstatat64|stat|lstat|statx)$/;
+const atLeast = (first) => (version) => parseVersion(version) !== undefined && compareVersions(version, first) >= 0;
+function underMount(file, mounts) {
+    return (file !== undefined &&
+        mounts.some(m => file === m || file.startsWith(`${m.replace(/\/+$/, '')}/`)));
+}
+const KNOWN_PROBLEMS = [
+    {
+        id: 'nanos-0.1.55-9p-stat',
+        title: 'Nanos 0.1.55 faults (or hangs) on the next path access to a workspace file after a stat() of it, e.g. stat() twice, or Rust\'s path.exists() followed by File::open(): its 9p code frees the file\'s metadata while the folder still points at it (nanovms/nanos commit aca0073e, "filesystem: remove ".." attribute from non-directory entries").',
+        releases: '0.1.55 and later (no fixed release yet)',
+        affects: atLeast('0.1.55'),
+        arches: ['amd64', 'arm64'],
+        kinds: ['kernel-fault', 'timeout'],
+        console: /assertion m->allocated >= o->pagesize failed .* in mcache_dealloc\(\)|p9_md_cleanup|p9_fsf_free/,
+        stopsIn: (stopped, before, mounts) => {
+            const file = pathOf(stopped);
+            return (PATH_CALLS.test(stopped.name) &&
+                underMount(file, mounts) &&
+                before.some(call => STAT_CALLS.test(call.name) && !call.unfinished && pathOf(call) === file));
+        },
+        advice: "Set `nanos-version: 0.1.54` (the last release without the fault; the action's default), until a Nanos release fixes it.",
+        warnBeforeBuild: true
+    },
+    {
+        id: 'nanos-9p-stat-after-close',
+        title: 'Nanos hangs, intermittently (in about 15–50% of boots), in a stat() of a workspace file right after the program wrote and closed it: the stat waits on the background flush of the closed file.',
+        releases: '0.1.53 and later',
+        affects: atLeast('0.1.53'),
+        arches: ['amd64', 'arm64'],
+        kinds: ['timeout'],
+        stopsIn: (stopped, before, mounts) => {
+            const file = pathOf(stopped);
+            if (!STAT_CALLS.test(stopped.name) || !underMount(file, mounts))
+                return false;
+            // The file was opened for writing (O_WRONLY or O_RDWR), and that descriptor closed.
+            const opened = [...before]
+                .reverse()
+                .find(call => /^open(at)?$/.test(call.name) && pathOf(call) === file);
+            const flags = opened && /"\s*,\s*(0x[0-9a-f]+|\d+)/i.exec(opened.args);
+            const writes = flags ? (Number(flags[1]) & 3) !== 0 : false;
+            const fd = opened?.result;
+            return writes && before.some(call => call.name === 'close' && call.args.trim() === fd);
+        },
+        advice: 'Call fsync() on the file before closing it (or sync_all() in Rust): every boot then passed in our runs.',
+        // Every release has it, and only a program that stats a file right after writing it meets
+        // it: a warning on every build would say nothing.
+        warnBeforeBuild: false
+    }
+];
+/** The known problem these symptoms show, if any. */
+function knownProblem(s) {
+    return KNOWN_PROBLEMS.find(problem => {
+        if (!problem.affects(s.nanosVersion) || !problem.arches.includes(s.arch))
+            return false;
+        if (!problem.kinds.includes(s.kind))
+            return false;
+        if (problem.console?.test(s.console))
+            return true;
+        if (!problem.stopsIn || !s.stopped || !s.calls)
+            return false;
+        const before = s.calls.slice(0, s.calls.indexOf(s.stopped));
+        return problem.stopsIn(s.stopped, before, s.mounts);
+    });
+}
+/** The problems to warn about before building an image of `version` that mounts a workspace. */
+function problemsBeforeBuild(version, arch) {
+    return KNOWN_PROBLEMS.filter(p => p.warnBeforeBuild && p.affects(version) && p.arches.includes(arch));
+}
+/**
+ * Warnings before the build: the known problems of `version` that an image mounting a
+ * workspace meets (none when it mounts nothing).
+ */
+function warningsBeforeBuild(version, arch, mounts) {
+    if (mounts.length === 0)
+        return [];
+    return problemsBeforeBuild(version, arch).map(p => `Nanos ${version} has a known problem for images that mount a workspace (this one mounts ${mounts.join(', ')}): ${p.title} ${p.advice}`);
+}
+
 // EXTERNAL MODULE: ./node_modules/@actions/exec/lib/exec.js + 2 modules
 var exec = __nccwpck_require__(75260);
 ;// CONCATENATED MODULE: external "node:child_process"
@@ -28453,42 +28758,36 @@ function describe(error) {
     return error instanceof Error ? error.message : String(error);
 }
 
-;// CONCATENATED MODULE: ./src/boot/qemu.ts
+;// CONCATENATED MODULE: ./src/install/platform.ts
 /**
- * QEMU as a Gevulot node runs it (nanos-boot.md): q35, `-cpu max`, the raw image read-only
- * behind virtio-scsi, `isa-debug-exit` (the exit status), the workspace as a 9p share with
- * `mount_tag=0`, the serial console on stdout, and `-no-reboot` so that a reset ends the run
- * instead of looping. Also: finding QEMU, installing it where that is allowed, and whether KVM
- * can be opened.
+ * The machine ops runs on and the architecture of the image: the vocabulary every stage shares
+ * (pure; see ops-contract.md §1), and finding a program on the runner's PATH.
  */
 
 
-
-
-
-
-
-const QEMU_BINARY = 'qemu-system-x86_64';
-const QEMU_PACKAGE = 'qemu-system-x86';
-function qemuArgs(m) {
-    return [
-        ...['-machine', `q35,accel=${m.accel}`, '-cpu', 'max'],
-        ...['-smp', String(m.cpus), '-m', m.memory],
-        ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
-        ...['-device', 'isa-debug-exit', '-device', 'virtio-rng-pci'],
-        ...['-drive', `file=${qemuOption(m.image)},format=raw,if=none,id=hd0,readonly=on`],
-        ...['-device', 'virtio-scsi-pci,id=scsi0', '-device', 'scsi-hd,bus=scsi0.0,drive=hd0'],
-        // An explicit id: without one QEMU names the fsdev after the tag, and "0" is not a valid id.
-        ...[
-            '-virtfs',
-            `local,path=${qemuOption(m.workspace)},mount_tag=0,security_model=none,multidevs=remap,id=ws0`
-        ],
-        ...['-serial', 'stdio']
-    ];
+/** The runner's platform, or a message saying why the action cannot run on it. */
+function hostOf(platform, cpu) {
+    if (platform === 'win32') {
+        return 'Windows runners are not supported: Ops publishes no Windows build. Use runs-on: ubuntu-latest (or ubuntu-24.04-arm).';
+    }
+    if (platform !== 'linux' && platform !== 'darwin')
+        return `Ops publishes no build for ${platform}; use a Linux runner.`;
+    if (cpu === 'x64')
+        return { os: platform, arch: 'amd64' };
+    if (cpu === 'arm64')
+        return { os: platform, arch: 'arm64' };
+    return `Ops publishes no build for ${platform}/${cpu}; use an x64 or arm64 runner.`;
 }
-/** A value inside a QEMU option list: commas are doubled. */
-function qemuOption(value) {
-    return value.replace(/,/g, ',,');
+/** `amd64`, `arm64` and their common aliases (x86_64, x64, aarch64), or undefined. */
+function parseArch(value) {
+    const aliases = {
+        amd64: 'amd64',
+        x86_64: 'amd64',
+        x64: 'amd64',
+        arm64: 'arm64',
+        aarch64: 'arm64'
+    };
+    return aliases[value.toLowerCase()];
 }
 /** The first executable `name` on PATH. */
 function which(name, searchPath = process.env.PATH ?? '') {
@@ -28504,6 +28803,20 @@ function which(name, searchPath = process.env.PATH ?? '') {
     }
     return undefined;
 }
+
+;// CONCATENATED MODULE: ./src/boot/qemu.ts
+/**
+ * QEMU on the runner: finding the program the image's machine needs, installing its package
+ * with apt-get where that is allowed (started as soon as the plan knows it is needed, so that it
+ * runs while Ops and the kernel download and the image builds), and whether KVM can be opened.
+ */
+
+
+
+
+
+
+
 /** How QEMU can be installed here: through passwordless sudo, as root, or not at all. */
 function installMethod() {
     if (!which('apt-get'))
@@ -28512,28 +28825,53 @@ function installMethod() {
         return 'sudo';
     return process.getuid?.() === 0 ? 'root' : undefined;
 }
-/** QEMU's path: the one found by the plan, or installed now. */
-async function ensureQemu(qemu) {
-    if (typeof qemu === 'string')
-        return qemu;
-    return core/* group */.Os(`Install ${QEMU_PACKAGE}`, () => installQemu(qemu.install));
+/**
+ * QEMU's path, ready when the boot test needs it. An install starts at once, quietly (its output
+ * is kept, and shown only when it fails), so it overlaps the downloads and the build; awaiting
+ * `path` reports how long it took.
+ */
+class QemuReady {
+    plan;
+    started = performance.now();
+    install;
+    constructor(plan) {
+        this.plan = plan;
+        if ('install' in plan) {
+            this.install = installQemu(plan);
+            this.install.catch(() => undefined); // awaited (and reported) by path()
+        }
+    }
+    async path() {
+        if ('path' in this.plan)
+            return this.plan.path;
+        const installed = await this.install;
+        core/* info */.pq(`Installed ${this.plan.package} with apt-get, started with the build ${((performance.now() - this.started) / 1000).toFixed(1)} s ago: ${installed}`);
+        return installed;
+    }
 }
-/** Install QEMU with apt-get and return its path. */
-async function installQemu(method) {
-    const run = (args) => method === 'sudo'
-        ? (0,exec/* exec */.m)('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
-        : (0,exec/* exec */.m)('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    core/* info */.pq(`${QEMU_BINARY} is not installed: installing ${QEMU_PACKAGE} with apt-get`);
+async function installQemu(plan) {
+    const output = [];
+    const quiet = {
+        silent: true,
+        listeners: { stdline: (l) => output.push(l), errline: (l) => output.push(l) }
+    };
+    const run = (args) => plan.install === 'sudo'
+        ? (0,exec/* exec */.m)('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], quiet)
+        : (0,exec/* exec */.m)('apt-get', args, {
+            ...quiet,
+            env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+        });
+    core/* info */.pq(`${plan.binary} is not installed: installing ${plan.package} with apt-get while the image builds`);
     try {
         await run(['update', '-q']);
-        await run(['install', '-y', '-q', '--no-install-recommends', QEMU_PACKAGE]);
+        await run(['install', '-y', '-q', '--no-install-recommends', plan.package]);
     }
     catch (error) {
-        throw new ActionError(`Could not install ${QEMU_PACKAGE} for the boot test (${error.message}): install it before this step, or set \`test: false\`.`, { cause: error });
+        throw new ActionError(`Could not install ${plan.package} for the boot test (${error.message}): install it before this step, or set \`test: false\`. apt-get said:\n${output.slice(-20).join('\n')}`, { cause: error });
     }
-    const installed = which(QEMU_BINARY);
+    const installed = which(plan.binary);
     if (!installed)
-        throw new ActionError(`apt-get installed ${QEMU_PACKAGE}, but there is still no ${QEMU_BINARY} on PATH.`);
+        throw new ActionError(`apt-get installed ${plan.package}, but there is still no ${plan.binary} on PATH.`);
     return installed;
 }
 /** KVM can be used when its device exists and this user may read and write it. */
@@ -28613,1404 +28951,6 @@ function nanosCommonUrl(mirror) {
 /** The folder of `<opshome>` that holds a kernel release: `V` (amd64) or `V-arm` (arm64). */
 function kernelDirName(version, arch) {
     return arch === 'arm64' ? `${version}-arm` : version;
-}
-
-;// CONCATENATED MODULE: ./src/image/stage.ts
-/**
- * The folder ops runs in. Ops opens `Program`, `Files` and `Dirs` relative to its current
- * directory, and the JSON `Program` replaces the path on the command line (ops-contract.md §5),
- * so the program is staged under its image name and the manifest's Files and Dirs at the same
- * relative paths as in `working-directory`: hard-linked where possible (copied across file
- * systems). Symbolic links inside Dirs stay links, as ops would see them.
- */
-
-
-
-/** Fill `stage` (created) with what ops will read. */
-async function stageInputs(req, stage) {
-    await (0,promises_.mkdir)(stage, { recursive: true });
-    await linkOrCopy(await (0,promises_.realpath)(req.binary), external_node_path_.join(stage, req.program));
-    for (const entry of req.files) {
-        await linkOrCopy(await (0,promises_.realpath)(external_node_path_.join(req.workingDirectory, entry)), external_node_path_.join(stage, entry));
-    }
-    for (const entry of req.dirs) {
-        await mirrorTree(external_node_path_.join(req.workingDirectory, entry), external_node_path_.join(stage, entry), entry);
-    }
-}
-async function mirrorTree(source, dest, shown) {
-    const info = await (0,promises_.lstat)(source);
-    if (info.isSymbolicLink()) {
-        const target = await (0,promises_.readlink)(source);
-        core/* warning */.$e(`dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the file behind it.`);
-        await (0,promises_.mkdir)(external_node_path_.dirname(dest), { recursive: true });
-        await (0,promises_.symlink)(target, dest);
-        return;
-    }
-    if (!info.isDirectory())
-        return linkOrCopy(source, dest);
-    await (0,promises_.mkdir)(dest, { recursive: true });
-    for (const child of await (0,promises_.readdir)(source)) {
-        await mirrorTree(external_node_path_.join(source, child), external_node_path_.join(dest, child), `${shown}/${child}`);
-    }
-}
-async function linkOrCopy(source, dest) {
-    await (0,promises_.mkdir)(external_node_path_.dirname(dest), { recursive: true });
-    await (0,promises_.rm)(dest, { force: true });
-    try {
-        await (0,promises_.link)(source, dest);
-    }
-    catch {
-        await (0,promises_.copyFile)(source, dest);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/image/build.ts
-/**
- * `ops build` in an isolated ops home. The home holds the cached kernel, `latest.txt` naming it
- * and the common files, so ops downloads nothing; no user-level ops configuration reaches it;
- * ops runs in a staging folder (stage.ts). Success is the `Bootable image file:` line and the
- * file being there (ops exits 0 without an image on a config it cannot use, ops-contract.md §4);
- * the image then moves to its destination without a half-written file ever bearing its name.
- */
-
-
-
-
-
-
-
-
-
-
-/** Run ops and move the image to `req.dest`; returns `req.dest`. */
-async function buildImage(req) {
-    const { image, kernel } = req;
-    const scratch = await (0,promises_.mkdtemp)(external_node_path_.join(req.workDir, 'build-'));
-    const home = await openOpsHome(scratch, kernel.version);
-    await layOutKernel(home.dir, kernel);
-    const stage = external_node_path_.join(scratch, 'stage');
-    await stageInputs({
-        binary: image.binary,
-        program: image.program,
-        workingDirectory: image.workingDirectory,
-        files: image.manifest.Files ?? [],
-        dirs: image.manifest.Dirs ?? []
-    }, stage);
-    // -i keeps the text before the first dot; the real name is given when the image is moved.
-    const internalName = external_node_path_.basename(req.dest).split('.')[0] || 'image';
-    const args = [
-        'build',
-        image.program,
-        '-c',
-        req.manifestPath,
-        '-i',
-        internalName,
-        '--nanos-version',
-        kernel.version,
-        '--arch',
-        image.arch
-    ];
-    const stdout = new LineCollector();
-    const stderr = new LineCollector();
-    let code;
-    try {
-        code = await (0,exec/* exec */.m)(req.ops.path, args, {
-            cwd: stage,
-            env: home.env,
-            ignoreReturnCode: true,
-            listeners: { stdout: data => stdout.push(data), stderr: data => stderr.push(data) }
-        });
-    }
-    finally {
-        await home.close();
-    }
-    const lines = [...stdout.lines(), ...stderr.lines()];
-    for (const line of lines) {
-        if (/^Klib ".*" not found in directory/.test(line))
-            core/* warning */.$e(`ops: ${line}`);
-    }
-    if (code !== 0)
-        throw new ActionError(`ops build failed (exit code ${code}${code === 2 ? ', a crash' : ''}):\n${opsMessage(lines)}`);
-    const reported = lines
-        .map(l => /^Bootable image file:\s*(.+)$/.exec(l)?.[1]?.trim())
-        .find(Boolean);
-    if (!reported) {
-        throw new ActionError(`ops build exited 0 but built no image (ops does this when it cannot use the configuration):\n${opsMessage(lines)}`);
-    }
-    const built = external_node_path_.resolve(stage, reported);
-    if (!(await (0,promises_.stat)(built).catch(() => undefined))?.isFile()) {
-        throw new ActionError(`ops build reported the image ${reported}, but there is no such file.`);
-    }
-    await moveInto(built, req.dest);
-    await (0,promises_.rm)(scratch, { recursive: true, force: true });
-    return req.dest;
-}
-/** The cached kernel release and common files, copied where ops looks for them. */
-async function layOutKernel(opsHome, kernel) {
-    const release = external_node_path_.join(opsHome, kernelDirName(kernel.version, kernel.arch));
-    await (0,promises_.cp)(external_node_path_.join(kernel.dir, 'release'), release, { recursive: true });
-    const common = external_node_path_.join(kernel.dir, 'common');
-    if ((await (0,promises_.stat)(common).catch(() => undefined))?.isDirectory()) {
-        await (0,promises_.cp)(common, external_node_path_.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true });
-        await (0,promises_.copyFile)(external_node_path_.join(kernel.dir, 'common.tar.gz'), external_node_path_.join(opsHome, 'common.tar.gz'));
-    }
-}
-/** Move the image to `dest` without ever leaving a half-written file at that name. */
-async function moveInto(built, dest) {
-    const dir = external_node_path_.dirname(dest);
-    const partial = external_node_path_.join(dir, `.${external_node_path_.basename(dest)}.${(0,external_node_crypto_.randomUUID)()}.partial`);
-    await (0,promises_.mkdir)(dir, { recursive: true });
-    try {
-        await (0,promises_.rename)(built, partial).catch(async (error) => {
-            if (error.code !== 'EXDEV')
-                throw error;
-            await (0,promises_.copyFile)(built, partial);
-        });
-        await (0,promises_.rename)(partial, dest);
-    }
-    catch (error) {
-        await (0,promises_.rm)(partial, { force: true });
-        throw new ActionError(`Could not write the image to ${dest}: ${error.message}`, {
-            cause: error
-        });
-    }
-}
-/** Ops's own words for a failure: its error lines without colours, else its last lines. */
-function opsMessage(lines) {
-    const usage = lines.findIndex(l => /^Usage:/.test(l));
-    // "version lookup failed, using local." is ops's routine notice without network, not a cause.
-    const relevant = (usage >= 0 ? lines.slice(0, usage) : lines).filter(l => l.trim() !== '' && !/^version lookup failed, using local\.?$/.test(l.trim()));
-    const errors = relevant.filter(l => /error|fatal|panic|failed|not found|cannot|can't|missing|no such|unknown|invalid|only ELF/i.test(l));
-    const picked = (errors.length > 0 ? errors : relevant).slice(-15);
-    return picked.length > 0 ? picked.map(l => `  ${l}`).join('\n') : '  (ops printed nothing)';
-}
-/** Ops's output as plain lines, kept to its last 2000. */
-class LineCollector {
-    text = '';
-    done = [];
-    push(data) {
-        this.text += data.toString('utf8');
-        const parts = this.text.split(/\r?\n/);
-        this.text = parts.pop() ?? '';
-        this.done.push(...parts.map(l => (0,external_node_util_.stripVTControlCharacters)(l)));
-        if (this.done.length > 2000)
-            this.done.splice(0, this.done.length - 2000);
-    }
-    lines() {
-        return this.text ? [...this.done, (0,external_node_util_.stripVTControlCharacters)(this.text)] : [...this.done];
-    }
-}
-
-;// CONCATENATED MODULE: ./src/image/manifest.ts
-/**
- * The Nanos manifest (the ops config): composed from the inputs and an optional base manifest
- * (pure), then written for ops. Gevulot's mandatory elements are the defaults, and with
- * `profile: gevulot` a rule (gevulot-prover-verifier-packaging.md, ops-contract.md §5, §6).
- */
-
-
-
-/** Gevulot's workspace volume, mounted where its shim expects it. */
-const DEFAULT_MOUNTS = { '%1': '/workspace' };
-/**
- * The manifest ops will build from: the base manifest, the inputs that are set on top of it
- * (maps merge key by key, lists and strings are replaced), then the defaults, then the profile's
- * rules. Problems are reported against the input that caused them.
- */
-function composeManifest(inputs, base, arch, problems) {
-    const m = structuredClone(base?.manifest ?? {});
-    const warnings = [];
-    const fromBase = (key) => base !== undefined && Object.hasOwn(base.manifest, key);
-    // The program sits at /<Program> in the image; ops opens Program relative to its working
-    // directory, which build.ts prepares, so Program must be a plain name.
-    let program = inputs.program;
-    if (program === undefined && typeof m.Program === 'string') {
-        program = m.Program.replace(/^\.\//, '');
-        if (/[/\\]/.test(program)) {
-            problems.push({
-                input: 'manifest',
-                message: `"Program": "${m.Program}" is a path; this action places the program at /<program>. Set \`program\` (or "Program") to a plain name such as "${external_node_path_.basename(program)}".`
-            });
-        }
-        else {
-            const problem = nameProblem(program);
-            if (problem)
-                problems.push({ input: 'manifest', message: `"Program" ${problem}` });
-        }
-    }
-    program ??= external_node_path_.basename(inputs.binary);
-    m.Program = program;
-    if (inputs.env)
-        m.Env = { ...m.Env, ...inputs.env };
-    if (inputs.args)
-        m.Args = inputs.args;
-    if (inputs.files)
-        m.Files = inputs.files;
-    if (inputs.dirs)
-        m.Dirs = inputs.dirs;
-    if (inputs.klibs)
-        m.Klibs = inputs.klibs;
-    if (inputs.klibDir)
-        m.KlibDir = inputs.klibDir;
-    if (inputs.baseVolumeSize)
-        m.BaseVolumeSz = inputs.baseVolumeSize;
-    if (inputs.mounts)
-        m.Mounts = { ...m.Mounts, ...inputs.mounts };
-    else if (!fromBase('Mounts'))
-        m.Mounts = { ...DEFAULT_MOUNTS };
-    const passthrough = { ...m.ManifestPassthrough };
-    const readonly = inputs.readonlyRootfs ?? (Object.hasOwn(passthrough, 'readonly_rootfs') ? undefined : true);
-    // Nanos makes the root read-only whenever the key is present, whatever its value.
-    if (readonly === true)
-        passthrough.readonly_rootfs = 'true';
-    if (readonly === false)
-        delete passthrough.readonly_rootfs;
-    if (readonly === undefined &&
-        passthrough.readonly_rootfs !== 'true' &&
-        inputs.profile === 'nanos') {
-        warnings.push(`The manifest sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}, but Nanos makes the root read-only whenever the key is present, whatever its value. Set \`readonly-rootfs: false\` to leave the key out for a writable root, or \`true\` to say so.`);
-    }
-    m.ManifestPassthrough = passthrough;
-    if (Object.keys(passthrough).length === 0)
-        delete m.ManifestPassthrough;
-    if (base) {
-        // MapDirs keys resolve against the config file's directory, and ours is written elsewhere.
-        if (m.MapDirs) {
-            const dir = external_node_path_.dirname(base.path);
-            m.MapDirs = Object.fromEntries(Object.entries(m.MapDirs).map(([k, v]) => [
-                external_node_path_.resolve(dir, k),
-                v
-            ]));
-        }
-        if (typeof m.KlibDir === 'string' && !inputs.klibDir)
-            m.KlibDir = external_node_path_.resolve(inputs.workingDirectory, m.KlibDir);
-        for (const key of ['NanosVersion', 'Kernel', 'Boot']) {
-            if (Object.hasOwn(m, key)) {
-                warnings.push(`The manifest's "${key}" is ignored: ops uses the kernel of \`nanos-version\` (${key === 'NanosVersion' ? 'set nanos-version instead' : 'it clears Kernel and Boot'}).`);
-                delete m[key];
-            }
-        }
-    }
-    // Files and Dirs are read relative to the working directory and land at the same paths.
-    for (const [key, input] of [
-        ['Files', 'files'],
-        ['Dirs', 'dirs']
-    ]) {
-        for (const entry of m[key] ?? []) {
-            if (entry.split(/[/\\]/).includes('..')) {
-                problems.push({
-                    input: inputs[input] ? input : 'manifest',
-                    message: `${inputs[input] ? '' : `"${key}" entry `}"${entry}" leaves the working directory: entries are paths inside \`working-directory\` and become the same paths inside the image.`
-                });
-            }
-        }
-    }
-    if (inputs.profile === 'gevulot')
-        gevulotRules(inputs, m, arch, problems);
-    const imageName = inputs.imageName ?? program;
-    return { manifest: m, program, imageName, warnings };
-}
-/** Gevulot's mandatory elements (gevulot-prover-verifier-packaging.md, ops-contract.md §6). */
-function gevulotRules(inputs, m, arch, problems) {
-    const why = 'Gevulot requires it; set `profile: nanos` to build a general Nanos image instead.';
-    const passthrough = (m.ManifestPassthrough ?? {});
-    if (passthrough.readonly_rootfs !== 'true') {
-        problems.push(inputs.readonlyRootfs === false
-            ? {
-                input: 'readonly-rootfs',
-                message: `false breaks the read-only root filesystem (ManifestPassthrough.readonly_rootfs "true") that ${why}`
-            }
-            : {
-                input: 'manifest',
-                message: `sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}; it must be the string "true": ${why}`
-            });
-    }
-    const mounts = (m.Mounts ?? {});
-    if (mounts['%1'] !== '/workspace') {
-        problems.push({
-            input: inputs.mounts ? 'mounts' : 'manifest',
-            message: `must mount the workspace volume as %1:/workspace (Mounts {"%1": "/workspace"}): ${why}`
-        });
-    }
-    if (arch !== 'amd64') {
-        problems.push({
-            input: inputs.arch === arch ? 'arch' : 'binary',
-            message: `is ${arch}, but Gevulot runs x86_64 programs only: build for x86_64-unknown-linux-gnu, or set \`profile: nanos\`.`
-        });
-    }
-    m.Env ??= {};
-}
-/** Why `value` cannot be a program or image name (a plain file name), or undefined. */
-function nameProblem(value) {
-    if (value.trim() === '')
-        return 'must not be empty: give a plain file name such as my_prover.';
-    if (value === '.' || value === '..' || /[/\\]/.test(value))
-        return `"${value}" must be a plain file name, without / or \\ and not . or ..`;
-    if (value.startsWith('-'))
-        return `"${value}" must not start with "-" (ops would read it as an option).`;
-    if (/[\p{Cc}]/u.test(value))
-        return 'must not contain control characters.';
-    return undefined;
-}
-/** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
-async function writeManifest(manifest, file) {
-    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
-    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-    await (0,promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    await (0,promises_.rename)(partial, file);
-}
-
-;// CONCATENATED MODULE: ./src/boot/run.ts
-/**
- * One QEMU run: the serial console (QEMU's stdout) goes to a file and, line by line, to a
- * listener; QEMU's own messages (stderr) are kept apart. After `timeoutMs` QEMU's whole process
- * group is stopped (SIGTERM, then SIGKILL), so nothing it started is left running.
- */
-
-
-async function runQemu(binary, args, opts) {
-    const started = performance.now();
-    const sink = (0,external_node_fs_.createWriteStream)(opts.consoleFile);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let pending = '';
-    const stderr = [];
-    child.stdout.on('data', (chunk) => {
-        sink.write(chunk);
-        if (!opts.onLine)
-            return;
-        const lines = (pending + chunk.toString('utf8')).split('\n');
-        pending = lines.pop() ?? '';
-        for (const line of lines)
-            opts.onLine(line);
-    });
-    child.stderr.on('data', (chunk) => {
-        if (stderr.reduce((n, b) => n + b.length, 0) < 64 * 1024)
-            stderr.push(chunk);
-    });
-    let timedOut = false;
-    const signalGroup = (signal) => {
-        try {
-            if (child.pid !== undefined)
-                process.kill(-child.pid, signal);
-        }
-        catch {
-            // gone already
-        }
-    };
-    let killer;
-    const timer = setTimeout(() => {
-        timedOut = true;
-        signalGroup('SIGTERM');
-        killer = setTimeout(() => signalGroup('SIGKILL'), 2000);
-    }, opts.timeoutMs);
-    const { status, signal } = await new Promise((resolve, reject) => {
-        child.once('error', reject);
-        child.once('close', (code, sig) => resolve({ status: code, signal: sig }));
-    }).finally(() => {
-        clearTimeout(timer);
-        clearTimeout(killer);
-    });
-    // Anything QEMU started shares its group: nothing may outlive the test.
-    signalGroup('SIGKILL');
-    if (pending && opts.onLine)
-        opts.onLine(pending);
-    await new Promise(resolve => sink.end(() => resolve()));
-    return {
-        status,
-        signal,
-        timedOut,
-        stderr: Buffer.concat(stderr).toString('utf8'),
-        seconds: (performance.now() - started) / 1000
-    };
-}
-
-;// CONCATENATED MODULE: ./src/boot/twin.ts
-/** Root-tuple flags that stop the exit code reaching the host (set as passthrough or Debugflags). */
-const EXIT_HIDING_FLAGS = ['reboot_on_exit', 'idle_on_exit', 'expected_exit_code'];
-function twinManifest(manifest, overrides) {
-    const m = structuredClone(manifest);
-    const dropped = [];
-    if (m.RebootOnExit !== undefined) {
-        if (m.RebootOnExit === true)
-            dropped.push('RebootOnExit');
-        delete m.RebootOnExit;
-    }
-    const passthrough = { ...m.ManifestPassthrough };
-    for (const key of EXIT_HIDING_FLAGS) {
-        if (Object.hasOwn(passthrough, key)) {
-            dropped.push(`ManifestPassthrough.${key}`);
-            delete passthrough[key];
-        }
-    }
-    const hadDebugExit = Object.hasOwn(passthrough, 'debug_exit');
-    if (!hadDebugExit)
-        passthrough.debug_exit = 't';
-    m.ManifestPassthrough = passthrough;
-    if (Array.isArray(m.Debugflags)) {
-        const kept = m.Debugflags.filter(flag => !EXIT_HIDING_FLAGS.includes(flag));
-        for (const flag of m.Debugflags)
-            if (!kept.includes(flag))
-                dropped.push(`Debugflags ${flag}`);
-        m.Debugflags = kept;
-    }
-    if (overrides.env)
-        m.Env = { ...m.Env, ...overrides.env };
-    if (overrides.args)
-        m.Args = overrides.args;
-    const sameAsImage = hadDebugExit && dropped.length === 0 && !overrides.env && !overrides.args;
-    return { manifest: sameAsImage ? manifest : m, sameAsImage, dropped };
-}
-/** The codes the manifest's `expected_exit_code` turns into 0 (a number, or a list). */
-function expectedExitCodes(manifest) {
-    const passthrough = manifest.ManifestPassthrough;
-    const value = passthrough?.expected_exit_code;
-    const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
-    return list.map(v => Number(v)).filter(n => Number.isInteger(n) && n >= 0 && n <= 255);
-}
-
-;// CONCATENATED MODULE: ./src/boot/verdict.ts
-const SIGNALS = {
-    4: 'SIGILL',
-    6: 'SIGABRT',
-    7: 'SIGBUS',
-    8: 'SIGFPE',
-    9: 'SIGKILL',
-    11: 'SIGSEGV',
-    13: 'SIGPIPE',
-    15: 'SIGTERM'
-};
-/** Nanos's report of a fatal signal in the program: "signal 11 received by tid 2, ...". */
-const CRASH = /signal (\d+) received by tid \d+/;
-function verdict(run, consoleText, want) {
-    const silent = consoleText.trim() === '';
-    const passes = want.exitCodes.map(String).join(' or ');
-    if (run.timedOut) {
-        return {
-            result: 'timed-out',
-            reason: `the VM was still running after ${want.timeoutSeconds} s (\`test-timeout\`) and was stopped: the program did not exit${silent ? ', and the console stayed empty' : ''}.`,
-            startFailure: false
-        };
-    }
-    const status = run.status;
-    const qemuSaid = firstQemuError(run.stderr);
-    const debugExit = status !== null && status % 2 === 1 && !(status === 1 && silent && qemuSaid);
-    if (!debugExit) {
-        const startFailure = silent && (run.signal !== null || (status !== 0 && status !== null));
-        const how = run.signal !== null
-            ? `QEMU was ended by ${run.signal}`
-            : status === 0
-                ? 'the VM stopped without reporting an exit code (it reset or powered off before the program exited, e.g. a kernel crash or a halt: see the console)'
-                : `QEMU failed with exit status ${status}`;
-        return {
-            result: 'failed',
-            reason: `${how}${qemuSaid ? `: ${qemuSaid}` : ''}.`,
-            startFailure
-        };
-    }
-    const exitCode = (status - 1) / 2;
-    const crash = CRASH.exec(consoleText);
-    if (crash) {
-        const signal = Number(crash[1]);
-        return {
-            result: 'failed',
-            exitCode,
-            reason: `the program crashed: signal ${signal}${SIGNALS[signal] ? ` (${SIGNALS[signal]})` : ''}, reported as exit code ${exitCode}.`,
-            startFailure: false
-        };
-    }
-    if (!want.exitCodes.includes(exitCode)) {
-        return {
-            result: 'failed',
-            exitCode,
-            reason: `the program exited with code ${exitCode}; \`test-exit-code\` passes ${passes}.`,
-            startFailure: false
-        };
-    }
-    if (want.expect && !want.expect.test(consoleText)) {
-        return {
-            result: 'failed',
-            exitCode,
-            reason: `the program exited with code ${exitCode}, but the console does not match \`test-expect\` /${want.expect.source}/.`,
-            startFailure: false
-        };
-    }
-    return { result: 'passed', exitCode, reason: '', startFailure: false };
-}
-/** QEMU's first error line ("qemu-system-x86_64: ..."), if it printed one. */
-function firstQemuError(stderr) {
-    return stderr
-        .split('\n')
-        .map(l => l.trim())
-        .find(l => /^qemu-system-[\w-]+: /.test(l) || /Assertion .* failed/.test(l));
-}
-/** The last `count` non-empty lines of the console. */
-function consoleTail(consoleText, count = 15) {
-    return consoleText
-        .split('\n')
-        .map(l => l.replace(/\r$/, ''))
-        .filter(l => l.trim() !== '')
-        .slice(-count);
-}
-
-;// CONCATENATED MODULE: ./src/boot/test.ts
-/**
- * The boot test: boot the image the way a Gevulot node does (qemu.ts) against a fresh copy of
- * the sample workspace, read the program's exit code (twin.ts, verdict.ts), and say whether it
- * passed. The console is streamed into the log (workflow commands in it are not obeyed) and
- * kept in a file; the shared folder is kept too, with what the program wrote.
- */
-
-
-
-
-
-
-
-
-
-
-
-/** How much of the console the verdict reads (from the end): a prover may log a lot. */
-const CONSOLE_READ_LIMIT = 16 * 1024 * 1024;
-async function bootTest(req) {
-    const { plan } = req;
-    const bootImage = await imageToBoot(req);
-    let accel = plan.accel === 'auto' ? ((await kvmOpens(plan.kvmDevice)) ? 'kvm' : 'tcg') : plan.accel;
-    let attempt = await boot(req, bootImage, accel);
-    if (attempt.verdict.startFailure && accel === 'kvm') {
-        const why = attempt.verdict.reason;
-        if (plan.accel === 'kvm')
-            throw new ActionError(`\`accel: kvm\`: QEMU could not run the VM under KVM: ${why} Use \`accel: auto\` (which falls back to TCG) or \`tcg\`.`);
-        core/* warning */.$e(`QEMU could not run the VM under KVM (${why}), as on hosts with nested virtualisation; booting again under TCG (software emulation, slower).`);
-        accel = 'tcg';
-        attempt = await boot(req, bootImage, accel);
-    }
-    if (attempt.verdict.startFailure)
-        throw new ActionError(`QEMU could not start the VM: ${attempt.verdict.reason}`);
-    return {
-        ...attempt.verdict,
-        accel,
-        seconds: attempt.run.seconds,
-        consolePath: plan.consolePath,
-        workspacePath: plan.workspacePath,
-        tail: consoleTail(attempt.console),
-        twin: bootImage !== req.image.path
-    };
-}
-/** The image itself when it reports its exit code unchanged, else its twin (built now). */
-async function imageToBoot(req) {
-    const { image, plan } = req;
-    const twin = twinManifest(image.manifest, { env: plan.env, args: plan.args });
-    if (twin.sameAsImage) {
-        core/* info */.pq('The image reports its exit code (debug_exit): booting it as it is.');
-        return image.path;
-    }
-    const dir = external_node_path_.join(req.workDir, `boot-${(0,external_node_crypto_.randomUUID)()}`);
-    const manifestPath = external_node_path_.join(dir, `${image.name}.manifest.json`);
-    await writeManifest(twin.manifest, manifestPath);
-    const changes = [
-        'debug_exit added',
-        ...twin.dropped.map(key => `${key} left out`),
-        ...(plan.env ? ['test-env added'] : []),
-        ...(plan.args ? ['test-args as Args'] : [])
-    ];
-    core/* info */.pq(`Booting a twin of the image built from the same manifest (${changes.join(', ')}).`);
-    return buildImage({
-        image: { ...image, manifest: twin.manifest },
-        manifestPath,
-        dest: external_node_path_.join(dir, image.name),
-        ops: req.ops,
-        kernel: req.kernel,
-        workDir: req.workDir
-    });
-}
-async function boot(req, image, accel) {
-    const { plan } = req;
-    await freshWorkspace(plan);
-    await (0,promises_.mkdir)(external_node_path_.dirname(plan.consolePath), { recursive: true });
-    const args = qemuArgs({
-        image,
-        workspace: plan.workspacePath,
-        accel,
-        cpus: plan.cpus,
-        memory: plan.memory
-    });
-    core/* info */.pq(`${req.qemu} ${args.join(' ')}`);
-    // The program's output must not act as workflow commands.
-    const token = (0,external_node_crypto_.randomUUID)();
-    core/* info */.pq(`::stop-commands::${token}`);
-    let run;
-    try {
-        run = await runQemu(req.qemu, args, {
-            timeoutMs: plan.timeoutSeconds * 1000,
-            consoleFile: plan.consolePath,
-            onLine: line => core/* info */.pq(line)
-        });
-    }
-    finally {
-        core/* info */.pq(`::${token}::`);
-    }
-    if (run.stderr.trim())
-        core/* info */.pq(`QEMU's own messages:\n${run.stderr.trimEnd()}`);
-    const console = await consoleText(plan.consolePath);
-    const result = verdict(run, console, {
-        exitCodes: plan.exitCodes,
-        expect: plan.expect,
-        timeoutSeconds: plan.timeoutSeconds
-    });
-    core/* info */.pq(`QEMU (${accel}) ended after ${run.seconds.toFixed(2)} s: ${run.timedOut ? 'stopped at the timeout' : run.signal ? `signal ${run.signal}` : `exit status ${run.status}`}`);
-    return { run, console, verdict: result };
-}
-/** The console as text: all of it, or its last 16 MiB for a program that printed more. */
-async function consoleText(file) {
-    const handle = await (0,promises_.open)(file, 'r');
-    try {
-        const { size } = await handle.stat();
-        const length = Math.min(size, CONSOLE_READ_LIMIT);
-        const buffer = Buffer.alloc(length);
-        await handle.read(buffer, 0, length, size - length);
-        return buffer.toString('utf8');
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** The shared folder, emptied, then filled with a copy of `test-workspace`. */
-async function freshWorkspace(plan) {
-    await (0,promises_.rm)(plan.workspacePath, { recursive: true, force: true });
-    await (0,promises_.mkdir)(plan.workspacePath, { recursive: true });
-    if (plan.workspace)
-        await (0,promises_.cp)(plan.workspace, plan.workspacePath, { recursive: true, verbatimSymlinks: true });
-}
-
-// EXTERNAL MODULE: external "node:worker_threads"
-var external_node_worker_threads_ = __nccwpck_require__(75919);
-// EXTERNAL MODULE: ./node_modules/hash-wasm/dist/blake3.umd.min.js
-var blake3_umd_min = __nccwpck_require__(23894);
-var blake3_umd_min_default = /*#__PURE__*/__nccwpck_require__.n(blake3_umd_min);
-;// CONCATENATED MODULE: ./src/image/facts.ts
-/**
- * Facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of the raw
- * bytes, 64 lowercase hex), from one read of the file. For a large image the file is read in
- * chunks into a small ring of shared buffers; a worker thread hashes each chunk with sha256
- * (node:crypto) while this thread hashes it with BLAKE3 (hash-wasm) and the next chunk is being
- * read. A runner has at least two cores, so the cost is that of the slower hash, with memory
- * flat (the ring) whatever the image size. Starting the worker costs about 20 ms, more than
- * sha256 takes for an image under PARALLEL_FROM: a small image is hashed in this thread alone.
- */
-
-
-
-
-// hash-wasm's BLAKE3 build alone: its index embeds every algorithm's WebAssembly (+40 ms of load).
-
-const CHUNK = 4 * 1024 * 1024;
-const SLOTS = 4;
-/** From this size on the two hashes run side by side (sha256 of 64 MiB takes 30-40 ms). */
-const PARALLEL_FROM = 64 * 1024 * 1024;
-/** The sha256 side: hashes the slot it is told to, says when it is free again. */
-const SHA256_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads')
-const hash = require('node:crypto').createHash('sha256')
-const ring = new Uint8Array(workerData.ring)
-parentPort.on('message', m => {
-  if (m.end) return parentPort.postMessage({ sha256: hash.digest('hex') })
-  hash.update(ring.subarray(m.slot * workerData.chunk, m.slot * workerData.chunk + m.length))
-  parentPort.postMessage({ slot: m.slot })
-})
-`;
-async function imageFacts(file) {
-    return (await (0,promises_.stat)(file)).size >= PARALLEL_FROM ? sideBySide(file) : oneThread(file);
-}
-async function oneThread(file) {
-    const sha256 = (0,external_node_crypto_.createHash)('sha256');
-    const blake3 = await blake3_umd_min_default().createBLAKE3(256);
-    let size = 0;
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: CHUNK })) {
-        size += chunk.length;
-        sha256.update(chunk);
-        blake3.update(chunk);
-    }
-    return { size, sha256: sha256.digest('hex'), blake3: blake3.digest('hex') };
-}
-async function sideBySide(file) {
-    const ring = new SharedArrayBuffer(CHUNK * SLOTS);
-    const slotView = (slot, length = CHUNK) => new Uint8Array(ring, slot * CHUNK, length);
-    const handle = await (0,promises_.open)(file, 'r');
-    const worker = new external_node_worker_threads_.Worker(SHA256_WORKER, { eval: true, workerData: { ring, chunk: CHUNK } });
-    try {
-        const freed = new Map();
-        let digest = () => undefined;
-        let failed = () => undefined;
-        const sha256 = new Promise((resolve, reject) => {
-            digest = resolve;
-            failed = reject;
-        });
-        worker.on('message', (m) => {
-            if (m.sha256 !== undefined)
-                digest(m.sha256);
-            else if (m.slot !== undefined)
-                freed.get(m.slot)?.();
-        });
-        worker.on('error', error => failed(error));
-        // A slot is free when the worker has hashed what was last put in it.
-        const busy = Array.from({ length: SLOTS });
-        const take = (slot) => busy[slot] ?? Promise.resolve();
-        const read = async (slot, position) => {
-            await Promise.race([take(slot), sha256.then(() => undefined)]);
-            return (await handle.read(slotView(slot), 0, CHUNK, position)).bytesRead;
-        };
-        const blake3 = await blake3_umd_min_default().createBLAKE3(256);
-        let size = 0;
-        let slot = 0;
-        let next = read(0, 0);
-        for (;;) {
-            const length = await next;
-            if (length === 0)
-                break;
-            busy[slot] = new Promise(resolve => freed.set(slot, resolve));
-            worker.postMessage({ slot, length });
-            size += length;
-            const following = (slot + 1) % SLOTS;
-            next = read(following, size); // read ahead while this chunk is hashed
-            blake3.update(slotView(slot, length));
-            slot = following;
-        }
-        worker.postMessage({ end: true });
-        return { size, sha256: await sha256, blake3: blake3.digest('hex') };
-    }
-    finally {
-        await handle.close();
-        await worker.terminate();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/image/secrets.ts
-/**
- * Which environment entries look secret. `env` becomes the manifest's `Env`, which ops stores
- * in the image in plain text, so a secret there is readable by anyone who can download the
- * image. Pure.
- */
-/** Key words of secret names; AUTH, but not AUTHOR (AUTHORIZATION is a secret). */
-const SECRET_KEY = /TOKEN|SECRET|PASSWORD|PASSWD|PRIVATE|CREDENTIAL|API_?KEY|AUTH(?!OR(?!IZ))/i;
-/** Value shapes of well-known credentials. */
-const SECRET_VALUE = [
-    /^gh[pousr]_[A-Za-z0-9]{10,}/, // GitHub tokens: ghp_, gho_, ghu_, ghs_, ghr_
-    /^github_pat_[A-Za-z0-9_]{10,}/,
-    /^(AKIA|ASIA)[A-Z0-9]{16}$/, // AWS access key ids
-    /^[sr]k_live_[A-Za-z0-9]{10,}/, // Stripe
-    /^xox[a-z]-[A-Za-z0-9-]{10,}/, // Slack
-    /-----BEGIN [A-Z0-9 ]+-----/, // PEM keys and certificates
-    /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i // a URL with a password (a DSN)
-];
-function looksSecret(key, value) {
-    return SECRET_KEY.test(key) || SECRET_VALUE.some(shape => shape.test(value));
-}
-/** The keys of `env` whose entries look secret, in order. */
-function secretKeys(env) {
-    return Object.entries(env ?? {})
-        .filter(([key, value]) => looksSecret(key, value))
-        .map(([key]) => key);
-}
-/** `text` with every value of `env` (of 3 characters or more) replaced by `***`. */
-function scrub(text, env) {
-    const values = [...new Set(Object.values(env))].filter(v => v.length >= 3);
-    values.sort((a, b) => b.length - a.length);
-    let out = text;
-    for (const value of values)
-        out = out.split(value).join('***');
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/install/platform.ts
-/**
- * The machine ops runs on and the architecture of the image: the vocabulary every stage shares.
- * Pure; see ops-contract.md §1.
- */
-/** The runner's platform, or a message saying why the action cannot run on it. */
-function hostOf(platform, cpu) {
-    if (platform === 'win32') {
-        return 'Windows runners are not supported: Ops publishes no Windows build. Use runs-on: ubuntu-latest (or ubuntu-24.04-arm).';
-    }
-    if (platform !== 'linux' && platform !== 'darwin')
-        return `Ops publishes no build for ${platform}; use a Linux runner.`;
-    if (cpu === 'x64')
-        return { os: platform, arch: 'amd64' };
-    if (cpu === 'arm64')
-        return { os: platform, arch: 'arm64' };
-    return `Ops publishes no build for ${platform}/${cpu}; use an x64 or arm64 runner.`;
-}
-/** `amd64`, `arm64` and their common aliases (x86_64, x64, aarch64), or undefined. */
-function parseArch(value) {
-    const aliases = {
-        amd64: 'amd64',
-        x86_64: 'amd64',
-        x64: 'amd64',
-        arm64: 'arm64',
-        aarch64: 'arm64'
-    };
-    return aliases[value.toLowerCase()];
-}
-
-;// CONCATENATED MODULE: ./src/install/versions.ts
-/**
- * Version numbers of Ops and Nanos: parsing, ordering, and the candidates probed when `latest`
- * Ops has to be turned into a number. Pure.
- */
-/** The Ops release this action was tested with; `ops-version` defaults to it. */
-const DEFAULT_OPS_VERSION = '0.1.46';
-/**
- * The first Ops release whose images match Gevulot's workspace mount: from 0.1.42 a `%1` label
- * is renumbered to `%0` in the image (Gevulot attaches the workspace with mount_tag=0); 0.1.41
- * fails the build on it and older releases keep `%1` (ops-contract.md §5).
- */
-const GEVULOT_MIN_OPS = '0.1.42';
-/**
- * Why Ops `version` cannot build a Gevulot image, or undefined when it can (a version that is
- * not a plain release number, such as a preinstalled development build, is given the benefit).
- */
-function gevulotOpsProblem(version) {
-    if (!parseVersion(version) || compareVersions(version, GEVULOT_MIN_OPS) >= 0)
-        return undefined;
-    return `${version} builds images whose workspace mount Gevulot nodes do not attach: Ops renumbers %1 to the mount tag 0 they use only from ${GEVULOT_MIN_OPS} on. Use ${GEVULOT_MIN_OPS} or later, or set \`profile: nanos\`.`;
-}
-const VERSION = /^v?(\d+)\.(\d+)\.(\d+)$/;
-/** `latest`, or a release number like `0.1.46` (a leading `v` is accepted and dropped). */
-function parseVersionSpec(value) {
-    const text = value.trim();
-    if (text.toLowerCase() === 'latest')
-        return { kind: 'latest' };
-    const match = VERSION.exec(text);
-    return match ? { kind: 'exact', version: `${+match[1]}.${+match[2]}.${+match[3]}` } : undefined;
-}
-/** A release number as published (`0.1.54`), or undefined for anything else. */
-function parseVersion(text) {
-    const spec = parseVersionSpec(text);
-    return spec?.kind === 'exact' ? spec.version : undefined;
-}
-function parts(version) {
-    const [a, b, c] = version.split('.').map(Number);
-    return [a, b, c];
-}
-function compareVersions(a, b) {
-    const [x, y] = [parts(a), parts(b)];
-    return x[0] - y[0] || x[1] - y[1] || x[2] - y[2];
-}
-/**
- * The releases that could follow `version`, in the order to try them: the next patch, the next
- * minor, the next major. Ops publishes no "latest version" file, so `latest` is found by walking
- * these from a known release until none exists.
- */
-function successors(version) {
-    const [major, minor, patch] = parts(version);
-    return [`${major}.${minor}.${patch + 1}`, `${major}.${minor + 1}.0`, `${major + 1}.0.0`];
-}
-
-;// CONCATENATED MODULE: ./src/input-parsers.ts
-const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
-/** Reads one step's inputs from its environment, collecting problems. */
-class InputReader {
-    env;
-    problems = [];
-    constructor(env) {
-        this.env = env;
-    }
-    /** The trimmed value, '' when unset. */
-    raw(name) {
-        return (this.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
-    }
-    optional(name) {
-        return this.raw(name) || undefined;
-    }
-    fail(input, message) {
-        this.problems.push({ input, message });
-        return undefined;
-    }
-    bool(name, fallback) {
-        const value = this.raw(name);
-        if (value === '')
-            return fallback;
-        if (['true', 'True', 'TRUE'].includes(value))
-            return true;
-        if (['false', 'False', 'FALSE'].includes(value))
-            return false;
-        this.fail(name, `"${value}" is not a boolean: write true or false.`);
-        return fallback;
-    }
-    /** undefined when the input is not set. */
-    optionalBool(name) {
-        return this.raw(name) === '' ? undefined : this.bool(name, false);
-    }
-    integer(name, fallback, min, max) {
-        const value = this.raw(name);
-        if (value === '')
-            return fallback;
-        if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-            this.fail(name, `"${value}" is out of range: give a whole number from ${min} to ${max}.`);
-            return fallback;
-        }
-        return Number(value);
-    }
-    /** Non-empty trimmed lines; undefined when there are none. */
-    lines(name) {
-        return lines(this.raw(name));
-    }
-}
-function lines(value) {
-    const list = value
-        .split(/\r?\n/)
-        .map(s => s.trim())
-        .filter(Boolean);
-    return list.length > 0 ? list : undefined;
-}
-/**
- * `KEY=VALUE` lines (values may contain `=`; `#` starts a comment line). A problem never quotes
- * the line itself: it may hold a secret value.
- */
-function parseEnvLines(input, value, problems) {
-    const list = lines(value)?.filter(line => !line.startsWith('#'));
-    if (!list?.length)
-        return undefined;
-    const env = {};
-    for (const [index, line] of list.entries()) {
-        const eq = line.indexOf('=');
-        if (eq < 0) {
-            problems.push({
-                input,
-                message: `entry ${index + 1} has no "=": write one KEY=VALUE per line.`
-            });
-            continue;
-        }
-        const key = line.slice(0, eq).trim();
-        if (!ENV_KEY.test(key)) {
-            problems.push({
-                input,
-                message: `entry ${index + 1}: "${key.slice(0, 64)}" is not a valid variable name (letters, digits and _, not starting with a digit).`
-            });
-            continue;
-        }
-        if (Object.hasOwn(env, key)) {
-            problems.push({ input, message: `${key} is set twice: keep one line for it.` });
-            continue;
-        }
-        env[key] = line.slice(eq + 1).trim();
-    }
-    return env;
-}
-/** `LABEL:PATH` lines. */
-function parseMounts(value, problems) {
-    const list = lines(value);
-    if (!list)
-        return undefined;
-    const mounts = {};
-    for (const line of list) {
-        const colon = line.indexOf(':');
-        const label = line.slice(0, colon).trim();
-        const target = line.slice(colon + 1).trim();
-        if (colon < 0 || !label || !target.startsWith('/')) {
-            problems.push({
-                input: 'mounts',
-                message: `"${line}" is not LABEL:PATH: write e.g. %1:/workspace (a volume label, a colon, an absolute path in the image).`
-            });
-            continue;
-        }
-        mounts[label] = target;
-    }
-    return mounts;
-}
-/** A plain http(s) base URL, returned without its trailing slashes. */
-function parseMirror(value, fallback, problems) {
-    let url;
-    try {
-        url = new URL(value);
-    }
-    catch {
-        problems.push({
-            input: 'mirror',
-            message: `"${value}" is not a URL: write e.g. https://storage.googleapis.com.`
-        });
-        return fallback;
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        problems.push({ input: 'mirror', message: `"${value}" must be an http(s) URL.` });
-    }
-    else if (url.search || url.hash || url.username || url.password) {
-        problems.push({
-            input: 'mirror',
-            message: 'must be a plain base URL, without credentials, query or fragment (the same layout as https://storage.googleapis.com below it).'
-        });
-    }
-    return url.href.replace(/\/+$/, '');
-}
-
-;// CONCATENATED MODULE: ./src/inputs.ts
-/**
- * The step's inputs, parsed and validated by a pure function of the environment.
- *
- * `parseInputs` reads `INPUT_*` variables the way the runner passes them, applies the defaults,
- * and collects every problem it finds into one `InputError`, so that a user fixes all of them
- * in one go. Nothing here touches the disk or the network; the checks that must look at files
- * (the binary, the base manifest, the output directory) are made by `plan.ts`.
- */
-
-
-
-
-
-
-
-/** Both chosen by measurement, see README "Artifact format" (npm run bench -- --upload-matrix). */
-const DEFAULT_ARCHIVE = false;
-const DEFAULT_COMPRESSION_LEVEL = 1;
-const DEFAULT_TEST_TIMEOUT_SECONDS = 60;
-/** Parse and validate every input; throws one `InputError` listing all problems. */
-function parseInputs(ctx) {
-    const r = new InputReader(ctx.env);
-    const { problems } = r;
-    const workingDirectory = external_node_path_.resolve(ctx.cwd, r.raw('working-directory') || '.');
-    const resolvePath = (value) => external_node_path_.resolve(workingDirectory, value);
-    const optionalPath = (name) => {
-        const value = r.optional(name);
-        return value && resolvePath(value);
-    };
-    const binaryRaw = r.raw('binary');
-    const binary = binaryRaw
-        ? resolvePath(binaryRaw)
-        : (r.fail('binary', 'is required: give the path of your compiled program, e.g. target/release/my_prover.') ?? '');
-    const name = (input) => {
-        const value = r.optional(input);
-        const problem = value === undefined ? undefined : nameProblem(value);
-        if (problem)
-            r.fail(input, problem);
-        return value;
-    };
-    const klibs = r
-        .raw('klibs')
-        .split(/[\n,]/)
-        .map(s => s.trim())
-        .filter(Boolean);
-    for (const klib of klibs) {
-        if (!/^[A-Za-z0-9_.-]+$/.test(klib))
-            r.fail('klibs', `"${klib}" is not a klib name (e.g. gpu_nvidia).`);
-    }
-    const baseVolumeSize = r.optional('base-volume-size');
-    if (baseVolumeSize !== undefined && !/^\d+[kmgt]?$/i.test(baseVolumeSize)) {
-        r.fail('base-volume-size', `"${baseVolumeSize}" is not a size: write a number with an optional unit k, m or g, e.g. 512m or 1g.`);
-    }
-    const profileRaw = r.raw('profile') || 'gevulot';
-    const profile = profileRaw === 'nanos' ? 'nanos' : 'gevulot';
-    if (profileRaw !== 'gevulot' && profileRaw !== 'nanos')
-        r.fail('profile', `"${profileRaw}" is not a profile: use gevulot (Gevulot prover or verifier) or nanos (any Nanos image).`);
-    const versionOf = (input, fallback) => {
-        const value = r.raw(input) || fallback;
-        const spec = parseVersionSpec(value);
-        if (spec)
-            return spec;
-        r.fail(input, `"${value}" is not a version: write a release number such as 0.1.46, or latest.`);
-        return parseVersionSpec(fallback);
-    };
-    const opsSha256 = r.optional('ops-sha256')?.toLowerCase();
-    if (opsSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opsSha256)) {
-        r.fail('ops-sha256', 'must be 64 hexadecimal characters (the output of sha256sum for the ops binary).');
-    }
-    const archRaw = r.optional('arch');
-    const arch = archRaw === undefined ? undefined : parseArch(archRaw);
-    if (archRaw !== undefined && !arch)
-        r.fail('arch', `"${archRaw}" is not an architecture: use amd64 or arm64 (or leave it out to read it from the binary).`);
-    const tempRoot = ctx.env.RUNNER_TEMP || ctx.tmpdir;
-    const upload = r.bool('upload', true);
-    const inputs = {
-        binary,
-        workingDirectory,
-        program: name('program'),
-        imageName: name('image-name'),
-        env: parseEnvLines('env', r.raw('env'), problems),
-        args: r.lines('args'),
-        files: r.lines('files'),
-        dirs: r.lines('dirs'),
-        mounts: parseMounts(r.raw('mounts'), problems),
-        readonlyRootfs: r.optionalBool('readonly-rootfs'),
-        klibs: klibs.length > 0 ? klibs : undefined,
-        klibDir: optionalPath('klib-dir'),
-        baseVolumeSize,
-        manifest: optionalPath('manifest'),
-        profile,
-        opsVersion: versionOf('ops-version', DEFAULT_OPS_VERSION),
-        opsSha256,
-        opsPath: optionalPath('ops-path'),
-        nanosVersion: versionOf('nanos-version', 'latest'),
-        checkLatest: r.bool('check-latest', false),
-        arch,
-        mirror: parseMirror(r.raw('mirror') || DEFAULT_MIRROR, DEFAULT_MIRROR, problems),
-        outputDir: optionalPath('output-dir') ?? external_node_path_.join(tempRoot, 'nanos-images'),
-        tempRoot,
-        upload,
-        uploadRequired: upload && r.raw('upload') !== '',
-        artifactName: r.optional('artifact-name'),
-        archive: r.bool('archive', DEFAULT_ARCHIVE),
-        compressionLevel: r.integer('compression-level', DEFAULT_COMPRESSION_LEVEL, 0, 9),
-        retentionDays: r.integer('retention-days', 0, 0, 90),
-        overwrite: r.bool('overwrite', false),
-        summary: r.bool('summary', true),
-        cache: r.bool('cache', true),
-        test: testInputs(r, optionalPath, ctx.env)
-    };
-    if (problems.length > 0)
-        throw new InputError(problems);
-    return inputs;
-}
-function testInputs(r, optionalPath, env) {
-    const timeoutRaw = r.raw('test-timeout');
-    let timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS;
-    if (timeoutRaw !== '') {
-        timeoutSeconds = Number(timeoutRaw);
-        if (!/^\d+(\.\d+)?$/.test(timeoutRaw) || !(timeoutSeconds > 0) || timeoutSeconds > 21600) {
-            r.fail('test-timeout', `"${timeoutRaw}" is not a positive number of seconds (at most 21600): write e.g. 60 or 2.5.`);
-            timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS;
-        }
-    }
-    const exitCode = r.raw('test-exit-code') === '' ? undefined : r.integer('test-exit-code', 0, 0, 255);
-    const expectRaw = r.optional('test-expect');
-    let expect;
-    if (expectRaw !== undefined) {
-        try {
-            expect = new RegExp(expectRaw, 'm');
-        }
-        catch (error) {
-            r.fail('test-expect', `is not a valid regular expression (${error.message}): write a JavaScript regular expression without slashes, e.g. proof generated|verified.`);
-        }
-    }
-    const accelRaw = r.raw('accel') || 'auto';
-    const accel = accelRaw === 'kvm' || accelRaw === 'tcg' ? accelRaw : 'auto';
-    if (accelRaw !== accel)
-        r.fail('accel', `"${accelRaw}" is not an accelerator: use auto (KVM when it works, else TCG), kvm or tcg.`);
-    return {
-        enabled: r.bool('test', false),
-        timeoutSeconds,
-        workspace: optionalPath('test-workspace'),
-        env: parseEnvLines('test-env', r.raw('test-env'), r.problems),
-        args: r.lines('test-args'),
-        exitCode,
-        expect,
-        accel,
-        kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
-    };
-}
-
-;// CONCATENATED MODULE: ./src/install/checksum.ts
-/** A file's sha256, streamed (the Ops binary is about 40 MiB). */
-
-
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
-}
-
-;// CONCATENATED MODULE: ./src/install/actions-cache.ts
-/**
- * The Actions cache, across runs: Ops and the kernel release are restored from it when the
- * tool cache has no copy (on GitHub-hosted runners the tool cache is new in every job), and
- * saved to it right after a download was verified. Through the real @actions/cache client,
- * loaded only when a lookup is due. It never fails the step:
- *
- * - Keys name the layout (L1), the tool, its version, platform and pin, and end with `-`; the
- *   service also matches a key as a prefix, so only an entry whose key is exactly the one asked
- *   for is used.
- * - Restore and save pass the same path string, `~/.cache/nanos-image-action/<entry>`: the
- *   client hashes the strings into the entry's version, and this one reads the same on every
- *   hosted runner.
- * - An entry carries the sha256 of every file, recorded from the verified download; a restored
- *   entry that does not match (or a pinned `ops-sha256`) is removed with a warning, and the tool
- *   is downloaded as if there had been no entry. A failed extraction's leftovers are removed.
- * - The client retries a failing service for about 30 s per call: after a call that slow, or
- *   one that threw, no further call is made in this run.
- */
-
-
-
-
-
-
-/** Bump when what an entry holds changes: an old layout is then never restored. */
-const LAYOUT = 'L1';
-const RECORD = 'nanos-image-action-entry.json';
-/** A call slower than this was the client retrying a failing service. */
-const SLOW_CALL_MS = 10_000;
-class ActionsCache {
-    enabled;
-    env;
-    client;
-    failing = false;
-    /** `enabled`: the `cache` input. */
-    constructor(enabled, env) {
-        this.enabled = enabled;
-        this.env = env;
-    }
-    /** The entry's key. */
-    static key(entry) {
-        const pin = entry.sha256 ? `-sha256-${entry.sha256}` : '';
-        return `nanos-image-action-${LAYOUT}-${entry.tool}-${entry.version}-${entry.platform}${pin}-`;
-    }
-    /**
-     * Restore `entry` and check it; the folder with its files, or undefined (a miss, a bad
-     * entry, a failing service: the caller downloads).
-     */
-    async restore(entry) {
-        const cache = await this.usable();
-        if (!cache)
-            return undefined;
-        const key = ActionsCache.key(entry);
-        const { pathString, dir } = actions_cache_location(entry);
-        await (0,promises_.rm)(dir, { recursive: true, force: true });
-        const matched = await this.call('restore', () => cache.restoreCache([pathString], key));
-        if (matched !== key) {
-            // A prefix match is another entry; a failed extraction may have left files behind.
-            if (matched)
-                core/* info */.pq(`The Actions cache answered with ${matched}, not ${key}: not used.`);
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-            return undefined;
-        }
-        const problem = await check(dir, key, entry.sha256);
-        if (problem) {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-            core/* warning */.$e(`The Actions cache entry ${key} ${problem}: it was removed and not used; downloading instead.`);
-            return undefined;
-        }
-        core/* info */.pq(`Restored from the Actions cache: ${key}`);
-        return dir;
-    }
-    /** Save the verified files in `source` as `entry`. */
-    async save(entry, source) {
-        const cache = await this.usable();
-        if (!cache)
-            return;
-        const key = ActionsCache.key(entry);
-        const { pathString, dir } = actions_cache_location(entry);
-        try {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-            const files = await mirror(source, dir);
-            const record = { layout: LAYOUT, key, files };
-            await (0,promises_.writeFile)(external_node_path_.join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
-            const id = await this.call('save', () => cache.saveCache([pathString], key));
-            if (id !== undefined && id !== -1)
-                core/* info */.pq(`Saved to the Actions cache: ${key}`);
-        }
-        catch (error) {
-            core/* warning */.$e(`Could not prepare the Actions cache entry ${key}: ${describe(error)}`);
-        }
-        finally {
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-    }
-    /** The client, when the cache is on, the service available, and not failing. */
-    async usable() {
-        if (!this.enabled || this.failing || !serviceConfigured(this.env))
-            return undefined;
-        this.client ??= Promise.all(/* import() */[__nccwpck_require__.e(30), __nccwpck_require__.e(88), __nccwpck_require__.e(692)]).then(__nccwpck_require__.bind(__nccwpck_require__, 45692)).then(cache => (cache.isFeatureAvailable() ? cache : undefined), error => {
-            core/* warning */.$e(`Could not load the Actions cache client: ${describe(error)}`);
-            return undefined;
-        });
-        return this.client;
-    }
-    /** One client call; a throw or a slow call means the service is failing: no more calls. */
-    async call(what, fn) {
-        const started = performance.now();
-        try {
-            return await fn();
-        }
-        catch (error) {
-            this.failing = true;
-            core/* warning */.$e(`The Actions cache ${what} failed (${describe(error)}); the step goes on without it.`);
-            return undefined;
-        }
-        finally {
-            if (performance.now() - started > SLOW_CALL_MS && !this.failing) {
-                this.failing = true;
-                core/* info */.pq('The Actions cache service is slow to answer: no more cache calls in this run.');
-            }
-        }
-    }
-}
-/**
- * The runner sets these for a JavaScript action when the cache service can be used (checked
- * here so that a run without them never loads the client): v2 on github.com, v1 elsewhere.
- */
-function serviceConfigured(env) {
-    if (!env.ACTIONS_RUNTIME_TOKEN)
-        return false;
-    return env.ACTIONS_CACHE_SERVICE_V2 ? !!env.ACTIONS_RESULTS_URL : !!env.ACTIONS_CACHE_URL;
-}
-function actions_cache_location(entry) {
-    const name = `${entry.tool}-${entry.version}-${entry.platform}`;
-    return {
-        pathString: `~/.cache/nanos-image-action/${LAYOUT}/${name}`,
-        dir: external_node_path_.join(external_node_os_.homedir(), '.cache', 'nanos-image-action', LAYOUT, name)
-    };
-}
-/** Hard-link (or copy) the tree `source` into `dest`; returns the record of its files. */
-async function mirror(source, dest, rel = '') {
-    const files = {};
-    await (0,promises_.mkdir)(external_node_path_.join(dest, rel), { recursive: true });
-    for (const name of await (0,promises_.readdir)(external_node_path_.join(source, rel))) {
-        const child = external_node_path_.join(rel, name);
-        const from = external_node_path_.join(source, child);
-        const to = external_node_path_.join(dest, child);
-        const info = await (0,promises_.lstat)(from);
-        if (info.isDirectory())
-            Object.assign(files, await mirror(source, dest, child));
-        else if (info.isSymbolicLink()) {
-            const target = await (0,promises_.readlink)(from);
-            await (0,promises_.symlink)(target, to);
-            files[child] = `symlink:${target}`;
-        }
-        else if (name !== RECORD) {
-            await (0,promises_.link)(from, to).catch(() => (0,promises_.copyFile)(from, to));
-            files[child] = await sha256File(from);
-        }
-    }
-    return files;
-}
-/** Why the restored entry in `dir` cannot be used, or undefined when it matches its record. */
-async function check(dir, key, pin) {
-    let record;
-    try {
-        record = JSON.parse(await (0,promises_.readFile)(external_node_path_.join(dir, RECORD), 'utf8'));
-    }
-    catch {
-        return 'has no readable record of its files';
-    }
-    if (record.layout !== LAYOUT || record.key !== key)
-        return `is recorded as ${record.key}`;
-    const found = await fileList(dir);
-    const expected = Object.keys(record.files).sort();
-    if (found.join('\n') !== expected.join('\n'))
-        return 'does not hold the files it recorded';
-    for (const file of expected) {
-        const full = external_node_path_.join(dir, file);
-        const info = await (0,promises_.lstat)(full);
-        const actual = info.isSymbolicLink()
-            ? `symlink:${await (0,promises_.readlink)(full)}`
-            : await sha256File(full);
-        if (actual !== record.files[file])
-            return `has ${file} with sha256 ${actual}, recorded as ${record.files[file]} when it was verified`;
-    }
-    if (pin && record.files.ops !== pin)
-        return `holds an Ops binary whose sha256 is not \`ops-sha256\` ${pin}`;
-    return undefined;
-}
-async function fileList(dir, rel = '') {
-    const out = [];
-    for (const name of await (0,promises_.readdir)(external_node_path_.join(dir, rel))) {
-        const child = external_node_path_.join(rel, name);
-        const info = await (0,promises_.lstat)(external_node_path_.join(dir, child));
-        if (info.isDirectory())
-            out.push(...(await fileList(dir, child)));
-        else if (child !== RECORD)
-            out.push(child);
-    }
-    return out.sort();
 }
 
 // EXTERNAL MODULE: external "node:stream"
@@ -30311,6 +29251,10 @@ function cacheRoot() {
 
 
 const TOOL = 'nanos';
+/** A file of the release as its tarball holds it: `kernel.img`, `klibs/strace`, ... */
+function releaseFile(kernel, name) {
+    return external_node_path_.join(kernel.dir, 'release', name);
+}
 async function installKernel(plan, ctx) {
     const req = { ...plan, ...ctx };
     const version = await resolveVersion(req);
@@ -30406,6 +29350,2380 @@ async function resolveVersion(req) {
     core/* info */.pq(`nanos-version latest is Nanos ${version}`);
     await rememberLatest(TOOL, req.arch, version);
     return version;
+}
+
+;// CONCATENATED MODULE: ./src/image/stage.ts
+/**
+ * The folder ops runs in. Ops opens `Program`, `Files` and `Dirs` relative to its current
+ * directory, and the JSON `Program` replaces the path on the command line (ops-contract.md §5),
+ * so the program is staged under its image name and the manifest's Files and Dirs at the same
+ * relative paths as in `working-directory`: hard-linked where possible (copied across file
+ * systems). Symbolic links inside Dirs stay links, as ops would see them.
+ */
+
+
+
+/** Fill `stage` (created) with what ops will read. */
+async function stageInputs(req, stage) {
+    await (0,promises_.mkdir)(stage, { recursive: true });
+    await linkOrCopy(await (0,promises_.realpath)(req.binary), external_node_path_.join(stage, req.program));
+    for (const entry of req.files) {
+        await linkOrCopy(await (0,promises_.realpath)(external_node_path_.join(req.workingDirectory, entry)), external_node_path_.join(stage, entry));
+    }
+    for (const entry of req.dirs) {
+        await mirrorTree(external_node_path_.join(req.workingDirectory, entry), external_node_path_.join(stage, entry), entry);
+    }
+}
+async function mirrorTree(source, dest, shown) {
+    const info = await (0,promises_.lstat)(source);
+    if (info.isSymbolicLink()) {
+        const target = await (0,promises_.readlink)(source);
+        core/* warning */.$e(`dirs: ${shown} is a symbolic link to ${target}; ops puts it into the image as a link, not the file behind it.`);
+        await (0,promises_.mkdir)(external_node_path_.dirname(dest), { recursive: true });
+        await (0,promises_.symlink)(target, dest);
+        return;
+    }
+    if (!info.isDirectory())
+        return linkOrCopy(source, dest);
+    await (0,promises_.mkdir)(dest, { recursive: true });
+    for (const child of await (0,promises_.readdir)(source)) {
+        await mirrorTree(external_node_path_.join(source, child), external_node_path_.join(dest, child), `${shown}/${child}`);
+    }
+}
+async function linkOrCopy(source, dest) {
+    await (0,promises_.mkdir)(external_node_path_.dirname(dest), { recursive: true });
+    await (0,promises_.rm)(dest, { force: true });
+    try {
+        await (0,promises_.link)(source, dest);
+    }
+    catch {
+        await (0,promises_.copyFile)(source, dest);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/build.ts
+/**
+ * `ops build` in an isolated ops home. The home holds the cached kernel, `latest.txt` naming it
+ * and the common files, so ops downloads nothing; no user-level ops configuration reaches it;
+ * ops runs in a staging folder (stage.ts). Success is the `Bootable image file:` line and the
+ * file being there (ops exits 0 without an image on a config it cannot use, ops-contract.md §4);
+ * the image then moves to its destination without a half-written file ever bearing its name.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/** Run ops and move the image to `req.dest`; returns `req.dest`. */
+async function buildImage(req) {
+    const { image, kernel } = req;
+    const scratch = await (0,promises_.mkdtemp)(external_node_path_.join(req.workDir, 'build-'));
+    const home = await openOpsHome(scratch, kernel.version);
+    await layOutKernel(home.dir, kernel);
+    const stage = external_node_path_.join(scratch, 'stage');
+    await stageInputs({
+        binary: image.binary,
+        program: image.program,
+        workingDirectory: image.workingDirectory,
+        files: image.manifest.Files ?? [],
+        dirs: image.manifest.Dirs ?? []
+    }, stage);
+    // -i keeps the text before the first dot; the real name is given when the image is moved.
+    const internalName = external_node_path_.basename(req.dest).split('.')[0] || 'image';
+    const args = [
+        'build',
+        image.program,
+        '-c',
+        req.manifestPath,
+        '-i',
+        internalName,
+        '--nanos-version',
+        kernel.version,
+        '--arch',
+        image.arch
+    ];
+    const stdout = new LineCollector();
+    const stderr = new LineCollector();
+    let code;
+    try {
+        code = await (0,exec/* exec */.m)(req.ops.path, args, {
+            cwd: stage,
+            env: home.env,
+            ignoreReturnCode: true,
+            listeners: { stdout: data => stdout.push(data), stderr: data => stderr.push(data) }
+        });
+    }
+    finally {
+        await home.close();
+    }
+    const lines = [...stdout.lines(), ...stderr.lines()];
+    for (const line of lines) {
+        if (/^Klib ".*" not found in directory/.test(line))
+            core/* warning */.$e(`ops: ${line}`);
+    }
+    if (code !== 0)
+        throw new ActionError(`ops build failed (exit code ${code}${code === 2 ? ', a crash' : ''}):\n${opsMessage(lines)}`);
+    const reported = lines
+        .map(l => /^Bootable image file:\s*(.+)$/.exec(l)?.[1]?.trim())
+        .find(Boolean);
+    if (!reported) {
+        throw new ActionError(`ops build exited 0 but built no image (ops does this when it cannot use the configuration):\n${opsMessage(lines)}`);
+    }
+    const built = external_node_path_.resolve(stage, reported);
+    if (!(await (0,promises_.stat)(built).catch(() => undefined))?.isFile()) {
+        throw new ActionError(`ops build reported the image ${reported}, but there is no such file.`);
+    }
+    await moveInto(built, req.dest);
+    await (0,promises_.rm)(scratch, { recursive: true, force: true });
+    return req.dest;
+}
+/** The cached kernel release and common files, copied where ops looks for them. */
+async function layOutKernel(opsHome, kernel) {
+    const release = external_node_path_.join(opsHome, kernelDirName(kernel.version, kernel.arch));
+    await (0,promises_.cp)(releaseFile(kernel, '.'), release, { recursive: true });
+    const common = external_node_path_.join(kernel.dir, 'common');
+    if ((await (0,promises_.stat)(common).catch(() => undefined))?.isDirectory()) {
+        await (0,promises_.cp)(common, external_node_path_.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true });
+        await (0,promises_.copyFile)(external_node_path_.join(kernel.dir, 'common.tar.gz'), external_node_path_.join(opsHome, 'common.tar.gz'));
+    }
+}
+/** Move the image to `dest` without ever leaving a half-written file at that name. */
+async function moveInto(built, dest) {
+    const dir = external_node_path_.dirname(dest);
+    const partial = external_node_path_.join(dir, `.${external_node_path_.basename(dest)}.${(0,external_node_crypto_.randomUUID)()}.partial`);
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    try {
+        await (0,promises_.rename)(built, partial).catch(async (error) => {
+            if (error.code !== 'EXDEV')
+                throw error;
+            await (0,promises_.copyFile)(built, partial);
+        });
+        await (0,promises_.rename)(partial, dest);
+    }
+    catch (error) {
+        await (0,promises_.rm)(partial, { force: true });
+        throw new ActionError(`Could not write the image to ${dest}: ${error.message}`, {
+            cause: error
+        });
+    }
+}
+/** Ops's own words for a failure: its error lines without colours, else its last lines. */
+function opsMessage(lines) {
+    const usage = lines.findIndex(l => /^Usage:/.test(l));
+    // "version lookup failed, using local." is ops's routine notice without network, not a cause.
+    const relevant = (usage >= 0 ? lines.slice(0, usage) : lines).filter(l => l.trim() !== '' && !/^version lookup failed, using local\.?$/.test(l.trim()));
+    const errors = relevant.filter(l => /error|fatal|panic|failed|not found|cannot|can't|missing|no such|unknown|invalid|only ELF/i.test(l));
+    const picked = (errors.length > 0 ? errors : relevant).slice(-15);
+    return picked.length > 0 ? picked.map(l => `  ${l}`).join('\n') : '  (ops printed nothing)';
+}
+/** Ops's output as plain lines, kept to its last 2000. */
+class LineCollector {
+    text = '';
+    done = [];
+    push(data) {
+        this.text += data.toString('utf8');
+        const parts = this.text.split(/\r?\n/);
+        this.text = parts.pop() ?? '';
+        this.done.push(...parts.map(l => (0,external_node_util_.stripVTControlCharacters)(l)));
+        if (this.done.length > 2000)
+            this.done.splice(0, this.done.length - 2000);
+    }
+    lines() {
+        return this.text ? [...this.done, (0,external_node_util_.stripVTControlCharacters)(this.text)] : [...this.done];
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/manifest.ts
+/**
+ * The Nanos manifest (the ops config): composed from the inputs and an optional base manifest
+ * (pure), then written for ops. Gevulot's mandatory elements are the defaults, and with
+ * `profile: gevulot` a rule (gevulot-prover-verifier-packaging.md, ops-contract.md §5, §6).
+ */
+
+
+
+/** Gevulot's workspace volume, mounted where its shim expects it. */
+const DEFAULT_MOUNTS = { '%1': '/workspace' };
+/**
+ * The manifest ops will build from: the base manifest, the inputs that are set on top of it
+ * (maps merge key by key, lists and strings are replaced), then the defaults, then the profile's
+ * rules. Problems are reported against the input that caused them.
+ */
+function composeManifest(inputs, base, arch, problems) {
+    const m = structuredClone(base?.manifest ?? {});
+    const warnings = [];
+    const fromBase = (key) => base !== undefined && Object.hasOwn(base.manifest, key);
+    // The program sits at /<Program> in the image; ops opens Program relative to its working
+    // directory, which build.ts prepares, so Program must be a plain name.
+    let program = inputs.program;
+    if (program === undefined && typeof m.Program === 'string') {
+        program = m.Program.replace(/^\.\//, '');
+        if (/[/\\]/.test(program)) {
+            problems.push({
+                input: 'manifest',
+                message: `"Program": "${m.Program}" is a path; this action places the program at /<program>. Set \`program\` (or "Program") to a plain name such as "${external_node_path_.basename(program)}".`
+            });
+        }
+        else {
+            const problem = nameProblem(program);
+            if (problem)
+                problems.push({ input: 'manifest', message: `"Program" ${problem}` });
+        }
+    }
+    program ??= external_node_path_.basename(inputs.binary);
+    m.Program = program;
+    if (inputs.env)
+        m.Env = { ...m.Env, ...inputs.env };
+    if (inputs.args)
+        m.Args = inputs.args;
+    if (inputs.files)
+        m.Files = inputs.files;
+    if (inputs.dirs)
+        m.Dirs = inputs.dirs;
+    if (inputs.klibs)
+        m.Klibs = inputs.klibs;
+    if (inputs.klibDir)
+        m.KlibDir = inputs.klibDir;
+    if (inputs.baseVolumeSize)
+        m.BaseVolumeSz = inputs.baseVolumeSize;
+    if (inputs.mounts)
+        m.Mounts = { ...m.Mounts, ...inputs.mounts };
+    else if (!fromBase('Mounts'))
+        m.Mounts = { ...DEFAULT_MOUNTS };
+    const passthrough = { ...m.ManifestPassthrough };
+    const readonly = inputs.readonlyRootfs ?? (Object.hasOwn(passthrough, 'readonly_rootfs') ? undefined : true);
+    // Nanos makes the root read-only whenever the key is present, whatever its value.
+    if (readonly === true)
+        passthrough.readonly_rootfs = 'true';
+    if (readonly === false)
+        delete passthrough.readonly_rootfs;
+    if (readonly === undefined &&
+        passthrough.readonly_rootfs !== 'true' &&
+        inputs.profile === 'nanos') {
+        warnings.push(`The manifest sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}, but Nanos makes the root read-only whenever the key is present, whatever its value. Set \`readonly-rootfs: false\` to leave the key out for a writable root, or \`true\` to say so.`);
+    }
+    m.ManifestPassthrough = passthrough;
+    if (Object.keys(passthrough).length === 0)
+        delete m.ManifestPassthrough;
+    if (base) {
+        // MapDirs keys resolve against the config file's directory, and ours is written elsewhere.
+        if (m.MapDirs) {
+            const dir = external_node_path_.dirname(base.path);
+            m.MapDirs = Object.fromEntries(Object.entries(m.MapDirs).map(([k, v]) => [
+                external_node_path_.resolve(dir, k),
+                v
+            ]));
+        }
+        if (typeof m.KlibDir === 'string' && !inputs.klibDir)
+            m.KlibDir = external_node_path_.resolve(inputs.workingDirectory, m.KlibDir);
+        for (const key of ['NanosVersion', 'Kernel', 'Boot']) {
+            if (Object.hasOwn(m, key)) {
+                warnings.push(`The manifest's "${key}" is ignored: ops uses the kernel of \`nanos-version\` (${key === 'NanosVersion' ? 'set nanos-version instead' : 'it clears Kernel and Boot'}).`);
+                delete m[key];
+            }
+        }
+    }
+    // Files and Dirs are read relative to the working directory and land at the same paths.
+    for (const [key, input] of [
+        ['Files', 'files'],
+        ['Dirs', 'dirs']
+    ]) {
+        for (const entry of m[key] ?? []) {
+            if (entry.split(/[/\\]/).includes('..')) {
+                problems.push({
+                    input: inputs[input] ? input : 'manifest',
+                    message: `${inputs[input] ? '' : `"${key}" entry `}"${entry}" leaves the working directory: entries are paths inside \`working-directory\` and become the same paths inside the image.`
+                });
+            }
+        }
+    }
+    if (inputs.profile === 'gevulot')
+        gevulotRules(inputs, m, arch, problems);
+    const imageName = inputs.imageName ?? program;
+    return { manifest: m, program, imageName, warnings };
+}
+/** Gevulot's mandatory elements (gevulot-prover-verifier-packaging.md, ops-contract.md §6). */
+function gevulotRules(inputs, m, arch, problems) {
+    const why = 'Gevulot requires it; set `profile: nanos` to build a general Nanos image instead.';
+    const passthrough = (m.ManifestPassthrough ?? {});
+    if (passthrough.readonly_rootfs !== 'true') {
+        problems.push(inputs.readonlyRootfs === false
+            ? {
+                input: 'readonly-rootfs',
+                message: `false breaks the read-only root filesystem (ManifestPassthrough.readonly_rootfs "true") that ${why}`
+            }
+            : {
+                input: 'manifest',
+                message: `sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}; it must be the string "true": ${why}`
+            });
+    }
+    const mounts = (m.Mounts ?? {});
+    if (mounts['%1'] !== '/workspace') {
+        problems.push({
+            input: inputs.mounts ? 'mounts' : 'manifest',
+            message: `must mount the workspace volume as %1:/workspace (Mounts {"%1": "/workspace"}): ${why}`
+        });
+    }
+    if (arch !== 'amd64') {
+        problems.push({
+            input: inputs.arch === arch ? 'arch' : 'binary',
+            message: `is ${arch}, but Gevulot runs x86_64 programs only: build for x86_64-unknown-linux-gnu, or set \`profile: nanos\`.`
+        });
+    }
+    m.Env ??= {};
+}
+/** Where the image mounts volumes (e.g. /workspace). */
+function mountPoints(manifest) {
+    return Object.values((manifest.Mounts ?? {}));
+}
+/** Why `value` cannot be a program or image name (a plain file name), or undefined. */
+function nameProblem(value) {
+    if (value.trim() === '')
+        return 'must not be empty: give a plain file name such as my_prover.';
+    if (value === '.' || value === '..' || /[/\\]/.test(value))
+        return `"${value}" must be a plain file name, without / or \\ and not . or ..`;
+    if (value.startsWith('-'))
+        return `"${value}" must not start with "-" (ops would read it as an option).`;
+    if (/[\p{Cc}]/u.test(value))
+        return 'must not contain control characters.';
+    return undefined;
+}
+/** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
+async function writeManifest(manifest, file) {
+    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    await (0,promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    await (0,promises_.rename)(partial, file);
+}
+
+;// CONCATENATED MODULE: ./src/boot/console.ts
+/**
+ * What Nanos's console says happened, read the way its lines are printed (nanos-boot.md,
+ * "Kernel faults and the syscall trace"; `src/runtime/runtime.h`, `src/unix/unix.c`,
+ * `src/x86_64/interrupt.c` of nanovms/nanos; the captured consoles in
+ * `__tests__/fixtures/nanos-console/`):
+ * - a program's fatal signal: `*** signal 11 received by tid 2, errno 0, code 1`, then a dump of
+ *   the program's thread, which also says "Page fault" and has a `frame trace:`;
+ * - a kernel fault: `assertion <expr> failed at <file>:<line> (IP 0x...) in <function>()`, a
+ *   `<what> in kernel mode` line, the `cpu: N, context type: N` line of a kernel bug, a failed
+ *   stack check, or a `frame trace:` that no program signal explains.
+ * Pure; `FaultWatch` reads the console line by line as it streams, so that the boot can be
+ * stopped as soon as the kernel has faulted (on x86-64 it often keeps QEMU running).
+ */
+/** The program's own fatal signal, as Nanos reports it. */
+const PROGRAM_SIGNAL = /^\*\*\* signal (\d+) received by tid (\d+)/;
+/** Lines only a faulting kernel prints, strongest first (the best one names the fault). */
+const KERNEL_FAULT = [
+    /^assertion .+ failed at .+ in \S+\(\)/,
+    /^(Divide by zero occurs|Illegal instruction|Breakpoint) in kernel mode$/,
+    /^bug: /,
+    /kernel instruction fault/,
+    /^stack check failed on cpu/,
+    /^no fault handler$/,
+    /^cpu: \d+, context type: \d+$/,
+    /^cpu \d+, state \w+, vector \d+$/
+];
+const FRAME_TRACE = /^frame trace:/;
+/** A kernel line's uptime prefix, e.g. `[0.321382] `. */
+const UPTIME = /^\[\d+\.\d+\] /;
+/** Reads lines one at a time; says when the kernel has faulted. */
+class FaultWatch {
+    signal;
+    fault;
+    /** Feed one console line; true when this line shows the kernel faulted. */
+    line(raw) {
+        const line = raw.replace(/\r$/, '').replace(UPTIME, '');
+        const signal = PROGRAM_SIGNAL.exec(line);
+        if (signal && !this.signal) {
+            this.signal = { signal: Number(signal[1]), line };
+            return false;
+        }
+        const rank = KERNEL_FAULT.findIndex(pattern => pattern.test(line));
+        // A frame trace belongs to a program's crash report when a signal came before it.
+        const faulted = rank >= 0 || (FRAME_TRACE.test(line) && !this.signal);
+        if (!faulted)
+            return false;
+        const score = rank >= 0 ? rank : KERNEL_FAULT.length;
+        if (!this.fault || score < this.fault.rank)
+            this.fault = { line: line.trim(), rank: score };
+        return true;
+    }
+    facts(silent) {
+        return {
+            silent,
+            programSignal: this.signal,
+            kernelFault: this.fault && { line: this.fault.line }
+        };
+    }
+}
+function readConsole(text) {
+    const watch = new FaultWatch();
+    for (const line of text.split('\n'))
+        watch.line(line);
+    return watch.facts(text.trim() === '');
+}
+/** The last `count` non-empty lines of the console. */
+function consoleTail(text, count = 15) {
+    return text
+        .split('\n')
+        .map(l => l.replace(/\r$/, ''))
+        .filter(l => l.trim() !== '')
+        .slice(-count);
+}
+
+;// CONCATENATED MODULE: ./src/boot/run.ts
+/**
+ * One QEMU run: the serial console (QEMU's stdout) goes to a file and, line by line, to a
+ * listener; QEMU's own messages (stderr) are kept apart. After `timeoutMs` QEMU's whole process
+ * group is stopped (SIGTERM, then SIGKILL), so nothing it started is left running; so it is
+ * `FAULT_GRACE_MS` after the listener says the kernel faulted (a faulted x86-64 kernel often
+ * keeps QEMU running), which leaves time for the rest of its report.
+ */
+
+
+/** How long a faulted kernel may go on printing before QEMU is stopped. */
+const FAULT_GRACE_MS = 1500;
+async function runQemu(binary, args, opts) {
+    const started = performance.now();
+    const sink = (0,external_node_fs_.createWriteStream)(opts.consoleFile);
+    const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let pending = '';
+    const stderr = [];
+    child.stdout.on('data', (chunk) => {
+        sink.write(chunk);
+        if (!opts.onLine)
+            return;
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines)
+            if (opts.onLine(line) === true)
+                stopAfterFault();
+    });
+    child.stderr.on('data', (chunk) => {
+        if (stderr.reduce((n, b) => n + b.length, 0) < 64 * 1024)
+            stderr.push(chunk);
+    });
+    let timedOut = false;
+    let stoppedAfterFault = false;
+    const signalGroup = (signal) => {
+        try {
+            if (child.pid !== undefined)
+                process.kill(-child.pid, signal);
+        }
+        catch {
+            // gone already
+        }
+    };
+    let killer;
+    let grace;
+    const stop = () => {
+        signalGroup('SIGTERM');
+        killer = setTimeout(() => signalGroup('SIGKILL'), 2000);
+    };
+    const timer = setTimeout(() => {
+        if (stoppedAfterFault)
+            return;
+        timedOut = true;
+        stop();
+    }, opts.timeoutMs);
+    function stopAfterFault() {
+        if (grace || timedOut)
+            return;
+        grace = setTimeout(() => {
+            stoppedAfterFault = true;
+            clearTimeout(timer);
+            stop();
+        }, FAULT_GRACE_MS);
+    }
+    const { status, signal } = await new Promise((resolve, reject) => {
+        child.once('error', reject);
+        child.once('close', (code, sig) => resolve({ status: code, signal: sig }));
+    }).finally(() => {
+        clearTimeout(timer);
+        clearTimeout(grace);
+        clearTimeout(killer);
+    });
+    // Anything QEMU started shares its group: nothing may outlive the test.
+    signalGroup('SIGKILL');
+    if (pending && opts.onLine)
+        opts.onLine(pending);
+    await new Promise(resolve => sink.end(() => resolve()));
+    return {
+        status,
+        signal,
+        timedOut,
+        stoppedAfterFault,
+        stderr: Buffer.concat(stderr).toString('utf8'),
+        seconds: (performance.now() - started) / 1000
+    };
+}
+
+;// CONCATENATED MODULE: ./src/boot/verdict.ts
+/**
+ * What a QEMU run says about the program, each kind of failure in its own words with its
+ * evidence (nanos-boot.md): the program exited with a code that does not pass; a fatal signal
+ * killed it; the kernel faulted (its fault report on the console, or QEMU's status: an x86-64
+ * VM that resets or powers off has reported no exit, which a program's exit always does under
+ * `debug_exit`); nothing made progress until `test-timeout`; the VM never started. A kernel
+ * fault is never the program's failure, and a timeout after a kernel fault is a kernel fault.
+ * Pure.
+ */
+
+/** Linux's signal numbers (x86-64 and arm64 share them). */
+const SIGNALS = {
+    1: 'SIGHUP',
+    2: 'SIGINT',
+    3: 'SIGQUIT',
+    4: 'SIGILL',
+    5: 'SIGTRAP',
+    6: 'SIGABRT',
+    7: 'SIGBUS',
+    8: 'SIGFPE',
+    9: 'SIGKILL',
+    10: 'SIGUSR1',
+    11: 'SIGSEGV',
+    12: 'SIGUSR2',
+    13: 'SIGPIPE',
+    14: 'SIGALRM',
+    15: 'SIGTERM',
+    16: 'SIGSTKFLT',
+    24: 'SIGXCPU',
+    25: 'SIGXFSZ',
+    31: 'SIGSYS'
+};
+/** Nanos's own exit codes (src/runtime/runtime.h): a kernel fault, a halt. */
+const NANOS_FAULT_CODES = {
+    126: 'VM_EXIT_FAULT',
+    127: 'VM_EXIT_HALT'
+};
+function verdict(run, consoleText, machine, want) {
+    const facts = readConsole(consoleText);
+    const qemuSaid = firstQemuError(run.stderr);
+    const status = run.status;
+    const code = status === null || run.timedOut || run.stoppedAfterFault ? undefined : machine.exitCode(status);
+    const failed = (kind, reason, evidence = [], extra = {}) => ({
+        result: kind === 'timeout' ? 'timed-out' : 'failed',
+        kind,
+        reason,
+        evidence,
+        exitCode: code,
+        ...extra
+    });
+    if (facts.kernelFault) {
+        const after = run.timedOut
+            ? ` QEMU was still running at the timeout (${want.timeoutSeconds} s) and was stopped.`
+            : run.stoppedAfterFault
+                ? ' QEMU went on running after it and was stopped.'
+                : code !== undefined
+                    ? ` Nanos ended the VM with code ${code}${NANOS_FAULT_CODES[code] ? ` (${NANOS_FAULT_CODES[code]})` : ''}.`
+                    : '';
+        return failed('kernel-fault', `the Nanos kernel faulted, not the program: ${facts.kernelFault.line}.${after}`, [facts.kernelFault.line], { exitCode: undefined });
+    }
+    if (run.timedOut) {
+        return failed('timeout', `nothing ended the VM within ${want.timeoutSeconds} s (\`test-timeout\`): the program did not exit${facts.silent ? ', and the console stayed empty (the kernel never printed a line)' : ' (it, or the kernel under it, stopped making progress)'}, and QEMU was stopped.`);
+    }
+    if (facts.silent && code === undefined) {
+        const how = run.signal !== null ? `QEMU was ended by ${run.signal}` : `QEMU exited with status ${status}`;
+        return failed('no-start', `the VM never started: ${how}${qemuSaid ? `: ${qemuSaid}` : ''}, and the console is empty.`, qemuSaid ? [qemuSaid] : []);
+    }
+    if (code === undefined) {
+        if (run.signal !== null)
+            return failed('no-start', `QEMU was ended by ${run.signal}${qemuSaid ? `: ${qemuSaid}` : ''}.`, qemuSaid ? [qemuSaid] : []);
+        return failed('kernel-fault', `the VM stopped without the program exiting: QEMU's status ${status} says the machine reset or powered off, while a program's exit is always reported (debug_exit). That is a kernel crash or halt${qemuSaid ? ` (QEMU: ${qemuSaid})` : ''}; the console shows no fault report.`, [`QEMU exit status ${status}`]);
+    }
+    const signal = facts.programSignal;
+    if (signal) {
+        const name = SIGNALS[signal.signal];
+        return failed('signal', `the program was killed by signal ${signal.signal}${name ? ` (${name})` : ''}, reported as exit code ${code}.`, [signal.line], { signal: { number: signal.signal, name } });
+    }
+    if (!want.exitCodes.includes(code)) {
+        const nanos = NANOS_FAULT_CODES[code];
+        return failed('exit-code', `the program exited with code ${code}; \`test-exit-code\` passes ${want.exitCodes.join(' or ')}.${nanos ? ` (${code} is also the code Nanos exits with on its own ${nanos}, but the console shows no fault report.)` : ''}`);
+    }
+    if (want.expect && !want.expect.test(consoleText)) {
+        return failed('expect', `the program exited with code ${code}, but the console does not match \`test-expect\` /${want.expect.source}/.`);
+    }
+    return { result: 'passed', exitCode: code, reason: '', evidence: [] };
+}
+/** QEMU's first error line ("qemu-system-x86_64: ..."), if it printed one. */
+function firstQemuError(stderr) {
+    return stderr
+        .split('\n')
+        .map(l => l.trim())
+        .find(l => /^qemu-system-[\w-]+: /.test(l) || /Assertion .* failed/.test(l));
+}
+
+;// CONCATENATED MODULE: ./src/boot/attempt.ts
+/**
+ * One boot of an image in its machine: a fresh copy of the sample workspace, QEMU run with the
+ * console streamed (or not) and watched for a kernel fault, and the verdict on what it printed.
+ * Also the twins' builds: an image made from a variant of the step's manifest, in this run's
+ * private folder.
+ */
+
+
+
+
+
+
+
+
+
+
+/** How much of the console the verdict reads (from the end): a prover may log a lot. */
+const CONSOLE_READ_LIMIT = 16 * 1024 * 1024;
+/** An image built from `manifest` like the step's image, in this run's private folder. */
+async function buildVariant(req, manifest, kind) {
+    const { image } = req;
+    const dir = external_node_path_.join(req.workDir, `${kind}-${(0,external_node_crypto_.randomUUID)()}`);
+    const manifestPath = external_node_path_.join(dir, `${image.name}.manifest.json`);
+    await writeManifest(manifest, manifestPath);
+    return buildImage({
+        image: { ...image, manifest },
+        manifestPath,
+        dest: external_node_path_.join(dir, image.name),
+        ops: req.ops,
+        kernel: req.kernel,
+        workDir: req.workDir
+    });
+}
+/** Boot once in `machine` and read the verdict. */
+async function boot(req, machine, spec) {
+    const { plan } = req;
+    await freshWorkspace(plan.workspace, spec.workspacePath);
+    await (0,promises_.mkdir)(external_node_path_.dirname(spec.consolePath), { recursive: true });
+    const args = machine.args({
+        image: spec.image,
+        kernel: releaseFile(req.kernel, 'kernel.img'),
+        workspace: spec.workspacePath,
+        accel: spec.accel,
+        cpus: plan.cpus,
+        memory: plan.memory
+    });
+    core/* info */.pq(`${req.qemu} ${args.join(' ')}`);
+    const faults = new FaultWatch();
+    // The program's output must not act as workflow commands.
+    const token = (0,external_node_crypto_.randomUUID)();
+    if (spec.stream)
+        core/* info */.pq(`::stop-commands::${token}`);
+    let run;
+    try {
+        run = await runQemu(req.qemu, args, {
+            timeoutMs: spec.timeoutSeconds * 1000,
+            consoleFile: spec.consolePath,
+            onLine: line => {
+                if (spec.stream)
+                    core/* info */.pq(line);
+                return faults.line(line);
+            }
+        });
+    }
+    finally {
+        if (spec.stream)
+            core/* info */.pq(`::${token}::`);
+    }
+    if (run.stderr.trim())
+        core/* info */.pq(`QEMU's own messages:\n${run.stderr.trimEnd()}`);
+    const console = await consoleText(spec.consolePath);
+    const result = verdict(run, console, machine, {
+        exitCodes: plan.exitCodes,
+        expect: plan.expect,
+        timeoutSeconds: spec.timeoutSeconds
+    });
+    const end = run.timedOut
+        ? 'stopped at the timeout'
+        : run.stoppedAfterFault
+            ? 'stopped after the kernel fault'
+            : run.signal
+                ? `signal ${run.signal}`
+                : `exit status ${run.status}`;
+    core/* info */.pq(`QEMU (${spec.accel}) ended after ${run.seconds.toFixed(2)} s: ${end}`);
+    return { run, console, verdict: result };
+}
+/** The console as text: all of it, or its last 16 MiB for a program that printed more. */
+async function consoleText(file) {
+    const handle = await (0,promises_.open)(file, 'r');
+    try {
+        const { size } = await handle.stat();
+        const length = Math.min(size, CONSOLE_READ_LIMIT);
+        const buffer = Buffer.alloc(length);
+        await handle.read(buffer, 0, length, size - length);
+        return buffer.toString('utf8');
+    }
+    finally {
+        await handle.close();
+    }
+}
+/** The shared folder, emptied, then filled with a copy of `test-workspace`. */
+async function freshWorkspace(sample, folder) {
+    await (0,promises_.rm)(folder, { recursive: true, force: true });
+    await (0,promises_.mkdir)(folder, { recursive: true });
+    if (sample)
+        await (0,promises_.cp)(sample, folder, { recursive: true, verbatimSymlinks: true });
+}
+
+;// CONCATENATED MODULE: ./src/boot/twin.ts
+/** Root-tuple flags that stop the exit code reaching the host (set as passthrough or Debugflags). */
+const EXIT_HIDING_FLAGS = ['reboot_on_exit', 'idle_on_exit', 'expected_exit_code'];
+function twinManifest(manifest, overrides) {
+    const m = structuredClone(manifest);
+    const dropped = [];
+    if (m.RebootOnExit !== undefined) {
+        if (m.RebootOnExit === true)
+            dropped.push('RebootOnExit');
+        delete m.RebootOnExit;
+    }
+    const passthrough = { ...m.ManifestPassthrough };
+    for (const key of EXIT_HIDING_FLAGS) {
+        if (Object.hasOwn(passthrough, key)) {
+            dropped.push(`ManifestPassthrough.${key}`);
+            delete passthrough[key];
+        }
+    }
+    const hadDebugExit = Object.hasOwn(passthrough, 'debug_exit');
+    if (!hadDebugExit)
+        passthrough.debug_exit = 't';
+    m.ManifestPassthrough = passthrough;
+    if (Array.isArray(m.Debugflags)) {
+        const kept = m.Debugflags.filter(flag => !EXIT_HIDING_FLAGS.includes(flag));
+        for (const flag of m.Debugflags)
+            if (!kept.includes(flag))
+                dropped.push(`Debugflags ${flag}`);
+        m.Debugflags = kept;
+    }
+    if (overrides.env)
+        m.Env = { ...m.Env, ...overrides.env };
+    if (overrides.args)
+        m.Args = overrides.args;
+    const sameAsImage = hadDebugExit && dropped.length === 0 && !overrides.env && !overrides.args;
+    return { manifest: sameAsImage ? manifest : m, sameAsImage, dropped };
+}
+/** The codes the manifest's `expected_exit_code` turns into 0 (a number, or a list). */
+function expectedExitCodes(manifest) {
+    const passthrough = manifest.ManifestPassthrough;
+    const value = passthrough?.expected_exit_code;
+    const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    return list.map(v => Number(v)).filter(n => Number.isInteger(n) && n >= 0 && n <= 255);
+}
+/** The klib that prints every system call, shipped in every Nanos release. */
+const TRACE_KLIB = 'strace';
+/**
+ * The diagnosis twin: the test twin with Nanos's syscall trace on (the `strace` klib and
+ * `ManifestPassthrough.debugsyscalls`), so that the console shows the program's system calls.
+ * `klibDir` replaces the manifest's KlibDir when the klib had to be put beside the user's.
+ */
+function traceManifest(twin, klibDir) {
+    const m = structuredClone(twin);
+    const klibs = m.Klibs ?? [];
+    if (!klibs.includes(TRACE_KLIB))
+        m.Klibs = [...klibs, TRACE_KLIB];
+    m.ManifestPassthrough = {
+        ...m.ManifestPassthrough,
+        debugsyscalls: 't'
+    };
+    if (klibDir)
+        m.KlibDir = klibDir;
+    return m;
+}
+
+;// CONCATENATED MODULE: ./src/boot/diagnose.ts
+/**
+ * The diagnosis boot: when the boot test fails or times out, its twin boots once more with
+ * Nanos's syscall trace on (twin.ts `traceManifest`: the `strace` klib and `debugsyscalls`),
+ * within `test-timeout` and at most 120 s, against a fresh copy of the sample workspace. The
+ * whole console (the trace) is kept for the `test-trace` output; the report shows the last calls
+ * and the one the program stopped in (trace.ts). The trace image and its klib stay in this
+ * run's private folder: nothing of it reaches the uploaded image.
+ */
+
+
+
+
+
+
+
+
+async function diagnose(req, machine, accel, first) {
+    const { plan, image } = req;
+    core/* info */.pq(`Diagnosis: booting the twin again with Nanos's syscall trace (the ${TRACE_KLIB} klib and debugsyscalls), for at most ${plan.diagnoseSeconds} s; the trace goes to ${plan.tracePath}.`);
+    const twin = twinManifest(image.manifest, { env: plan.env, args: plan.args }).manifest;
+    const traced = await buildVariant(req, traceManifest(twin, await klibDirWithTrace(req)), 'trace');
+    const attempt = await boot(req, machine, {
+        image: traced,
+        accel,
+        consolePath: plan.tracePath,
+        workspacePath: plan.diagnosisWorkspacePath,
+        timeoutSeconds: plan.diagnoseSeconds,
+        stream: false
+    });
+    const calls = parseTrace(attempt.console);
+    const v = attempt.verdict;
+    return {
+        tracePath: plan.tracePath,
+        verdict: v,
+        console: attempt.console,
+        calls,
+        stopped: stoppedIn(calls),
+        differs: v.kind === first.kind ? undefined : differently(first, v),
+        seconds: attempt.run.seconds
+    };
+}
+/**
+ * With a KlibDir of the user's own, ops looks for klibs there only: the trace klib is then put
+ * beside copies of theirs, in a folder of this run.
+ */
+async function klibDirWithTrace(req) {
+    const own = req.image.manifest.KlibDir;
+    if (typeof own !== 'string')
+        return undefined;
+    const dir = external_node_path_.join(req.workDir, `klibs-${(0,external_node_crypto_.randomUUID)()}`);
+    await (0,promises_.mkdir)(dir, { recursive: true });
+    await (0,promises_.cp)(own, dir, { recursive: true });
+    await (0,promises_.copyFile)(releaseFile(req.kernel, `klibs/${TRACE_KLIB}`), external_node_path_.join(dir, TRACE_KLIB)).catch(() => core/* warning */.$e(`The Nanos ${req.kernel.version} release has no ${TRACE_KLIB} klib: the diagnosis boot prints no trace.`));
+    return dir;
+}
+const KIND_WORDS = {
+    'exit-code': 'exited with a failing code',
+    signal: 'was killed by a signal',
+    'kernel-fault': 'showed a kernel fault',
+    timeout: 'timed out',
+    expect: 'did not print what `test-expect` wants',
+    'no-start': 'never started'
+};
+function differently(first, second) {
+    const how = second.kind ? KIND_WORDS[second.kind] : 'passed';
+    const was = first.kind ? KIND_WORDS[first.kind] : 'passed';
+    return `The diagnosis boot ${how}${second.reason ? ` (${second.reason.replace(/\.$/, '')})` : ''}, where the test boot ${was}: the failure may depend on timing, which the trace changes.`;
+}
+
+;// CONCATENATED MODULE: ./src/boot/machine/shared.ts
+/** A value inside a QEMU option list: commas are doubled. */
+function qemuOption(value) {
+    return value.replace(/,/g, ',,');
+}
+/** The workspace share, the same on both machines. */
+function workspaceShare(folder) {
+    // An explicit id: without one QEMU names the fsdev after the tag, and "0" is not a valid id.
+    return [
+        '-virtfs',
+        `local,path=${qemuOption(folder)},mount_tag=0,security_model=none,multidevs=remap,id=ws0`
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/boot/machine/arm64.ts
+/**
+ * The arm64 machine, as ops boots an arm64 image (nanos-boot.md, "arm64 images"):
+ * `qemu-system-aarch64 -machine virt`, the release's kernel.img given with `-kernel` (the image's
+ * boot filesystem holds the kernel, but no firmware reads it), the raw image read-only behind
+ * virtio-blk, the workspace as a virtio-9p PCI share with `mount_tag=0`, the serial console on
+ * stdout, `-semihosting` (without it `debug_exit` cannot end QEMU with the code) and `-no-reboot`.
+ * QEMU then exits with the code as it is (exit 3 → 3, SIGSEGV → 11, a kernel fault → 126).
+ * Under KVM (an arm64 runner) the guest takes the host's CPU and interrupt controller.
+ */
+
+const arm64 = {
+    arch: 'arm64',
+    binary: 'qemu-system-aarch64',
+    package: 'qemu-system-arm',
+    args: (m) => [
+        ...(m.accel === 'kvm'
+            ? ['-machine', 'virt,gic-version=host,accel=kvm', '-cpu', 'host']
+            : ['-machine', 'virt,gic-version=2,accel=tcg', '-cpu', 'max']),
+        ...['-smp', String(m.cpus), '-m', m.memory],
+        ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-semihosting'],
+        ...['-kernel', m.kernel],
+        ...['-drive', `file=${qemuOption(m.image)},format=raw,if=none,id=hd0,readonly=on`],
+        ...['-device', 'virtio-blk-pci,drive=hd0'],
+        ...workspaceShare(m.workspace),
+        ...['-serial', 'stdio']
+    ],
+    exitCode: status => (status >= 0 && status <= 255 ? status : undefined)
+};
+
+;// CONCATENATED MODULE: ./src/boot/machine/x86-64.ts
+/**
+ * The x86-64 machine, as a Gevulot node starts it (nanos-boot.md): q35, `-cpu max`, the raw
+ * image read-only behind virtio-scsi, `isa-debug-exit` for the exit status, the workspace as a
+ * 9p share with `mount_tag=0`, the serial console on stdout, and `-no-reboot` so that a reset
+ * ends the run instead of looping. With `debug_exit`, Nanos writes the code to the debug-exit
+ * port and QEMU exits with `(code << 1) | 1`; an even status (0: a reset or an ACPI power-off)
+ * carries no code.
+ */
+
+const x86_64 = {
+    arch: 'amd64',
+    binary: 'qemu-system-x86_64',
+    package: 'qemu-system-x86',
+    args: (m) => [
+        ...['-machine', `q35,accel=${m.accel}`, '-cpu', 'max'],
+        ...['-smp', String(m.cpus), '-m', m.memory],
+        ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
+        ...['-device', 'isa-debug-exit', '-device', 'virtio-rng-pci'],
+        ...['-drive', `file=${qemuOption(m.image)},format=raw,if=none,id=hd0,readonly=on`],
+        ...['-device', 'virtio-scsi-pci,id=scsi0', '-device', 'scsi-hd,bus=scsi0.0,drive=hd0'],
+        ...workspaceShare(m.workspace),
+        ...['-serial', 'stdio']
+    ],
+    exitCode: status => (status % 2 === 1 ? (status - 1) / 2 : undefined)
+};
+
+;// CONCATENATED MODULE: ./src/boot/machine/index.ts
+
+
+function machineFor(arch) {
+    return arch === 'arm64' ? arm64 : x86_64;
+}
+
+;// CONCATENATED MODULE: ./src/boot/test.ts
+/**
+ * The boot test: boot the image's twin in the machine of its architecture (machine/), the
+ * x86-64 one as a Gevulot node does, against a fresh copy of the sample workspace; read what
+ * happened (console.ts, verdict.ts); and when it did not pass, boot it once more with the
+ * syscall trace on (diagnose.ts) and look the symptoms up among the kernel's known problems.
+ * The console is streamed into the log (workflow commands in it are not obeyed) and kept in a
+ * file; the shared folder is kept too, with what the program wrote.
+ */
+
+
+
+
+
+
+
+
+
+async function bootTest(req) {
+    const { plan, image } = req;
+    const machine = machineFor(image.arch);
+    const bootImage = await imageToBoot(req);
+    let accel = await chooseAccel(plan, image.arch);
+    const once = (a) => boot(req, machine, {
+        image: bootImage,
+        accel: a,
+        consolePath: plan.consolePath,
+        workspacePath: plan.workspacePath,
+        timeoutSeconds: plan.timeoutSeconds,
+        stream: true
+    });
+    let attempt = await once(accel);
+    if (attempt.verdict.kind === 'no-start' && accel === 'kvm') {
+        const why = attempt.verdict.reason;
+        if (plan.accel === 'kvm')
+            throw new ActionError(`\`accel: kvm\`: QEMU could not run the VM under KVM: ${why} Use \`accel: auto\` (which falls back to TCG) or \`tcg\`.`);
+        core/* warning */.$e(`QEMU could not run the VM under KVM (${why}), as on hosts with nested virtualisation; booting again under TCG (software emulation, slower).`);
+        accel = 'tcg';
+        attempt = await once(accel);
+    }
+    const first = attempt.verdict;
+    const diagnosis = first.result !== 'passed' && first.kind !== 'no-start' && plan.diagnose
+        ? await diagnose(req, machine, accel, first)
+        : undefined;
+    const known = first.kind === undefined
+        ? undefined
+        : knownProblem({
+            nanosVersion: req.kernel.version,
+            arch: image.arch,
+            kind: diagnosis?.verdict.kind === 'kernel-fault' ? 'kernel-fault' : first.kind,
+            console: `${attempt.console}\n${diagnosis?.console ?? ''}`,
+            calls: diagnosis?.calls,
+            stopped: diagnosis?.stopped,
+            mounts: plan.mounts
+        });
+    return {
+        ...first,
+        accel,
+        seconds: attempt.run.seconds,
+        consolePath: plan.consolePath,
+        workspacePath: plan.workspacePath,
+        tail: consoleTail(attempt.console),
+        twin: bootImage !== image.path,
+        diagnosis,
+        known
+    };
+}
+/** KVM when asked, or (auto) when the image is the runner's architecture and KVM opens. */
+async function chooseAccel(plan, arch) {
+    if (plan.accel !== 'auto')
+        return plan.accel;
+    if (arch !== plan.hostArch)
+        return 'tcg';
+    return (await kvmOpens(plan.kvmDevice)) ? 'kvm' : 'tcg';
+}
+/** The image itself when it reports its exit code unchanged, else its twin (built now). */
+async function imageToBoot(req) {
+    const { image, plan } = req;
+    const twin = twinManifest(image.manifest, { env: plan.env, args: plan.args });
+    if (twin.sameAsImage) {
+        core/* info */.pq('The image reports its exit code (debug_exit): booting it as it is.');
+        return image.path;
+    }
+    const changes = [
+        'debug_exit added',
+        ...twin.dropped.map(key => `${key} left out`),
+        ...(plan.env ? ['test-env added'] : []),
+        ...(plan.args ? ['test-args as Args'] : [])
+    ];
+    core/* info */.pq(`Booting a twin of the image built from the same manifest (${changes.join(', ')}).`);
+    return buildVariant(req, twin.manifest, 'boot');
+}
+
+;// CONCATENATED MODULE: ./src/image/digest.ts
+/**
+ * The content digest: an identity of the image that survives a rebuild. Two builds of the same
+ * inputs differ in their bytes (a random filesystem UUID, Go's map order placing file data) but
+ * not in what they hold; the digest is sha256 over a canonical text of what they hold, so it
+ * changes with any byte of any file, with the manifest (program, arguments, environment values,
+ * mounts, flags) and with the kernel and klibs, and with nothing else.
+ *
+ * The canonical form (version 1, README "Content digest"), UTF-8:
+ *   nanos-image-content/v1
+ *   one line per entry, each a JSON array, sorted by their UTF-8 bytes:
+ *     ["manifest", {root tuple of the root filesystem, without "children"}]
+ *     ["boot-manifest", {root tuple of the boot filesystem, without "children"}]
+ *     ["dir", "root"|"boot", "/path"]
+ *     ["file", "root"|"boot", "/path", size, "sha256 hex"]
+ *     ["link", "root"|"boot", "/path", "target"]
+ *   every line ends with "\n".
+ * JSON as ECMAScript's JSON.stringify writes it, with no spaces and every object's keys sorted
+ * (RFC 8785's canonical JSON, for data that holds only strings, arrays, objects and integers).
+ * The digest is "sha256:" and the hex sha256 of that text. Pure.
+ */
+
+const CONTENT_FORM = 'nanos-image-content/v1';
+/** The canonical text of an image's contents. */
+function canonicalForm(root, boot, files) {
+    const lines = [
+        canonical(['manifest', root.manifest]),
+        canonical(['boot-manifest', boot?.manifest ?? {}])
+    ];
+    for (const [fs, name] of [
+        [root, 'root'],
+        [boot, 'boot']
+    ]) {
+        for (const node of fs?.nodes ?? []) {
+            if (node.kind === 'dir')
+                lines.push(canonical(['dir', name, node.path]));
+            if (node.kind === 'symlink')
+                lines.push(canonical(['link', name, node.path, node.target]));
+        }
+    }
+    for (const f of files)
+        lines.push(canonical(['file', f.filesystem, f.path, f.size, f.sha256]));
+    lines.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return `${CONTENT_FORM}\n${lines.map(l => `${l}\n`).join('')}`;
+}
+function contentDigest(root, boot, files) {
+    return `sha256:${(0,external_node_crypto_.createHash)('sha256')
+        .update(canonicalForm(root, boot, files))
+        .digest('hex')}`;
+}
+/** JSON with no spaces and sorted object keys. */
+function canonical(value) {
+    if (Array.isArray(value))
+        return `[${value.map(v => canonical(v)).join(',')}]`;
+    if (typeof value === 'object' && value !== null) {
+        const keys = Object.keys(value).sort();
+        return `{${keys.map(k => `${JSON.stringify(k)}:${canonical(value[k])}`).join(',')}}`;
+    }
+    return JSON.stringify(value);
+}
+
+;// CONCATENATED MODULE: ./src/image/packages.ts
+/**
+ * Which of the runner's packages owns a file ops copied into the image: `dpkg -S` for the owner,
+ * `dpkg-query` for its version and architecture, and the distribution from /etc/os-release (for
+ * a package URL). Debian and Ubuntu merge /usr, and dpkg knows a file under one name only: the
+ * loader reports /lib/x86_64-linux-gnu/libonig.so.5, which dpkg may know only as
+ * /usr/lib/x86_64-linux-gnu/libonig.so.5, while it knows /lib64/ld-linux-x86-64.so.2 only as it
+ * is. So each path is asked for as it is, as its real path, and with /usr added or taken away.
+ * Without dpkg nothing is owned and nothing is asked.
+ */
+
+
+
+/** The names under which dpkg may know `file`, the file's own first. */
+async function dpkgNames(file) {
+    const names = [file, await (0,promises_.realpath)(file).catch(() => file)];
+    for (const name of [...names]) {
+        if (/^\/(lib|lib32|lib64|libx32|bin|sbin)\//.test(name))
+            names.push(`/usr${name}`);
+        if (/^\/usr\/(lib|lib32|lib64|libx32|bin|sbin)\//.test(name))
+            names.push(name.slice(4));
+    }
+    return [...new Set(names)];
+}
+/**
+ * The owning package of each of `files` that one has; undefined when the runner has no dpkg.
+ */
+async function owners(files) {
+    if (!which('dpkg') || !which('dpkg-query'))
+        return undefined;
+    const result = new Map();
+    if (files.length === 0)
+        return result;
+    const names = new Map();
+    for (const file of files)
+        names.set(file, await dpkgNames(file));
+    const owner = new Map();
+    const search = await run('dpkg', ['-S', ...new Set([...names.values()].flat())]);
+    for (const line of search.split('\n')) {
+        if (line.startsWith('diversion by'))
+            continue;
+        const at = line.indexOf(': /');
+        if (at < 0)
+            continue;
+        // "libc6:amd64: /lib/x86_64-linux-gnu/libc.so.6"; several owners are listed with ", ".
+        owner.set(line.slice(at + 2).trim(), line.slice(0, at).split(', ')[0].trim());
+    }
+    const wanted = new Set();
+    for (const [file, aliases] of names) {
+        const pkg = aliases.map(name => owner.get(name)).find(Boolean);
+        if (pkg) {
+            wanted.add(pkg);
+            owner.set(file, pkg);
+        }
+    }
+    if (wanted.size === 0)
+        return result;
+    const details = new Map();
+    const query = await run('dpkg-query', [
+        '-W',
+        '-f=${binary:Package}\\t${Package}\\t${Version}\\t${Architecture}\\n',
+        ...wanted
+    ]);
+    for (const line of query.split('\n')) {
+        const [key, name, version, arch] = line.split('\t');
+        if (!version)
+            continue;
+        const pkg = { name, version, arch };
+        details.set(key, pkg);
+        details.set(name, pkg);
+    }
+    for (const file of files) {
+        const pkg = owner.get(file);
+        const found = pkg && (details.get(pkg) ?? details.get(pkg.split(':')[0]));
+        if (found)
+            result.set(file, found);
+    }
+    return result;
+}
+/** The runner's distribution, for package URLs; undefined without /etc/os-release. */
+async function runnerDistro(file = '/etc/os-release') {
+    const text = await (0,promises_.readFile)(file, 'utf8').catch(() => undefined);
+    if (text === undefined)
+        return undefined;
+    const field = (key) => {
+        const match = new RegExp(`^${key}=(.*)$`, 'm').exec(text);
+        return match?.[1].trim().replace(/^(["'])(.*)\1$/, '$2') || undefined;
+    };
+    const id = field('ID');
+    return id ? { id: id.toLowerCase(), version: field('VERSION_ID') } : undefined;
+}
+/** A command's standard output; its exit status is not an error (dpkg -S exits 1 on a miss). */
+async function run(command, args) {
+    let out = '';
+    await (0,exec/* exec */.m)(command, args, {
+        silent: true,
+        ignoreReturnCode: true,
+        listeners: { stdout: data => void (out += data.toString('utf8')) }
+    });
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/image/tfs.ts
+/**
+ * A reader of the filesystems inside a Nanos image, as ops writes them (TFS, versions 4 and 5):
+ * the MBR's partitions (boot filesystem, root filesystem, and with UEFI an EFI system partition
+ * first), then each filesystem's log: a first 512-byte extension holding the magic `NVMTFS`, the
+ * version, the UUID and the label, linked to 512 KiB extensions, whose records carry encoded
+ * tuples. The tuples build one tree: the root tuple holds the image's manifest (program,
+ * arguments, environment, mounts, klibs, passthrough keys) and `children`, the directory tree;
+ * a file's tuple gives its `filelength` and `extents` (sectors of the filesystem). Facts from
+ * nanovms/ops `fs/reader.go` and `fs/tfs.go` at 0.1.46, checked against `ops image ls/cp` of real
+ * images in the real test tier.
+ *
+ * Reading costs the log (a few sectors per file) plus, when asked, each file's bytes once.
+ */
+
+const SECTOR = 512;
+const MAGIC = 'NVMTFS';
+const LOG_EXTENSION_SECTORS = 1024;
+/** How much of a file is read at a time. */
+const READ_CHUNK = 4 * 1024 * 1024;
+/** The image could not be read as a Nanos image. */
+class TfsError extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'TfsError';
+    }
+}
+/** Both filesystems of the image open in `handle`. */
+async function readImageFilesystems(handle) {
+    const { size } = await handle.stat();
+    const mbr = await readAt(handle, 0, SECTOR);
+    if (mbr.length < SECTOR || mbr[510] !== 0x55 || mbr[511] !== 0xaa) {
+        // No partition table: a bare filesystem, as ops's reader assumes.
+        return { root: await readFilesystem(handle, 0, size) };
+    }
+    const parts = [0, 1, 2, 3].map(i => partition(mbr, i));
+    // With UEFI the EFI system partition comes first: then boot is the second, root the third.
+    const first = parts[0].type === 0xef ? 1 : 0;
+    const [boot, root] = [parts[first], parts[first + 1]];
+    if (!root || root.size === 0)
+        return { root: await readFilesystem(handle, 0, size) };
+    return {
+        root: await readFilesystem(handle, root.offset, root.size),
+        boot: boot.size > 0 ? await readFilesystem(handle, boot.offset, boot.size) : undefined
+    };
+}
+function partition(mbr, index) {
+    const at = 446 + index * 16;
+    return {
+        type: mbr[at + 4],
+        offset: mbr.readUInt32LE(at + 8) * SECTOR,
+        size: mbr.readUInt32LE(at + 12) * SECTOR
+    };
+}
+async function readAt(handle, position, length) {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
+}
+/** One filesystem: its log, decoded into the tuple tree, walked into nodes. */
+async function readFilesystem(handle, offset, size) {
+    const decoder = new LogDecoder();
+    let header;
+    let next = 0;
+    let sectors = 1;
+    const seen = new Set();
+    while (next !== undefined) {
+        if (seen.has(next) || next + sectors * SECTOR > size)
+            throw new TfsError(`the filesystem log at ${offset} links to ${next}, outside it`);
+        seen.add(next);
+        const buffer = await readAt(handle, offset + next, sectors * SECTOR);
+        const ext = decoder.extension(buffer, sectors);
+        header ??= ext.header;
+        next = ext.next;
+        sectors = LOG_EXTENSION_SECTORS;
+    }
+    const root = decoder.root();
+    const nodes = [];
+    walk(root, '', offset, nodes);
+    nodes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const manifest = {};
+    for (const [key, value] of Object.entries(root))
+        if (key !== 'children')
+            manifest[key] = value;
+    if (!header)
+        throw new TfsError('the filesystem has no log header');
+    return { ...header, manifest, nodes };
+}
+function isTuple(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function walk(dir, prefix, fsOffset, out) {
+    const children = dir.children;
+    if (!isTuple(children))
+        return;
+    for (const [name, child] of Object.entries(children)) {
+        if (name === '.' || name === '..' || !isTuple(child))
+            continue;
+        const path = `${prefix}/${name}`;
+        if (isTuple(child.children)) {
+            out.push({ kind: 'dir', path });
+            walk(child, path, fsOffset, out);
+        }
+        else if (typeof child.linktarget === 'string' && child.linktarget !== '') {
+            out.push({ kind: 'symlink', path, target: child.linktarget });
+        }
+        else {
+            out.push({ kind: 'file', path, ...fileLayout(child, path, fsOffset) });
+        }
+    }
+}
+function fileLayout(file, path, fsOffset) {
+    const number = (value, what) => {
+        const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(n))
+            throw new TfsError(`${path}: ${what} is not a number`);
+        return n;
+    };
+    const size = file.filelength === undefined ? 0 : number(file.filelength, 'filelength');
+    const extents = [];
+    const list = file.extents;
+    if (isTuple(list)) {
+        for (const [start, extent] of Object.entries(list)) {
+            if (!isTuple(extent))
+                continue;
+            extents.push({
+                fileOffset: number(start, 'an extent start') * SECTOR,
+                imageOffset: fsOffset + number(extent.offset, 'an extent offset') * SECTOR,
+                length: number(extent.length, 'an extent length') * SECTOR,
+                uninited: extent.uninited !== undefined && extent.uninited !== ''
+            });
+        }
+    }
+    extents.sort((a, b) => a.fileOffset - b.fileOffset);
+    return { size, extents };
+}
+/**
+ * The bytes of a file, in order, to `sink`: its extents with the holes between them (and any
+ * uninitialised extent) as zeros, cut at its length.
+ */
+async function readFileData(handle, file, sink, buffer = Buffer.alloc(READ_CHUNK)) {
+    let position = 0;
+    const zeros = (until) => {
+        while (position < until) {
+            const n = Math.min(until - position, buffer.length);
+            sink(buffer.fill(0, 0, n).subarray(0, n));
+            position += n;
+        }
+    };
+    for (const extent of file.extents) {
+        if (position >= file.size)
+            break;
+        zeros(Math.min(extent.fileOffset, file.size));
+        const end = Math.min(extent.fileOffset + extent.length, file.size);
+        if (extent.uninited) {
+            zeros(end);
+            continue;
+        }
+        while (position < end) {
+            const want = Math.min(end - position, buffer.length);
+            const at = extent.imageOffset + (position - extent.fileOffset);
+            const { bytesRead } = await handle.read(buffer, 0, want, at);
+            if (bytesRead === 0)
+                throw new TfsError(`${file.path}: its data lies beyond the image's end`);
+            sink(buffer.subarray(0, bytesRead));
+            position += bytesRead;
+        }
+    }
+    zeros(file.size);
+}
+/** sha256 of a file of the image, hex. */
+async function sha256OfFile(handle, file, buffer) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    await readFileData(handle, file, chunk => hash.update(chunk), buffer);
+    return hash.digest('hex');
+}
+/** The log's records, decoded into the shared dictionary of symbols, tuples and vectors. */
+class LogDecoder {
+    dict = new Map();
+    staging = [];
+    remaining = 0;
+    version = 5;
+    extension(buffer, sectors) {
+        if (buffer.length < sectors * SECTOR || buffer.toString('latin1', 0, MAGIC.length) !== MAGIC)
+            throw new TfsError('no TFS filesystem here (its magic number is missing)');
+        const at = { offset: MAGIC.length };
+        const version = varint(buffer, at);
+        if (version !== 4 && version !== 5)
+            throw new TfsError(`TFS version ${version}: only versions 4 and 5 can be read`);
+        this.version = version;
+        if (varint(buffer, at) !== sectors)
+            throw new TfsError('a filesystem log extension has an unexpected size');
+        let header;
+        if (sectors === 1) {
+            const uuid = buffer.subarray(at.offset, at.offset + 16).toString('hex');
+            at.offset += 16;
+            const end = buffer.indexOf(0, at.offset);
+            const label = buffer.toString('utf8', at.offset, end < 0 ? buffer.length : end);
+            at.offset = end < 0 ? buffer.length : end + 1;
+            header = {
+                version,
+                label,
+                uuid: `${uuid.slice(0, 8)}-${uuid.slice(8, 12)}-${uuid.slice(12, 16)}-${uuid.slice(16, 20)}-${uuid.slice(20)}`
+            };
+        }
+        for (;;) {
+            if (at.offset >= buffer.length)
+                throw new TfsError('a filesystem log extension has no end');
+            const record = buffer[at.offset++];
+            if (record === 1)
+                return { header }; // end of log
+            if (record === 4)
+                continue; // end of segment
+            if (record === 5) {
+                const sector = varint(buffer, at);
+                if (varint(buffer, at) !== LOG_EXTENSION_SECTORS)
+                    throw new TfsError('a filesystem log link has an unexpected length');
+                return { header, next: sector * SECTOR };
+            }
+            if (record === 2) {
+                if (this.remaining > 0)
+                    throw new TfsError('a tuple record starts inside another');
+                const total = varint(buffer, at);
+                const length = varint(buffer, at);
+                if (length > total)
+                    throw new TfsError('a tuple record is longer than its tuple');
+                this.staging = [buffer.subarray(at.offset, at.offset + length)];
+                this.remaining = total - length;
+                at.offset += length;
+            }
+            else if (record === 3) {
+                const length = varint(buffer, at);
+                if (length > this.remaining)
+                    throw new TfsError('a tuple continues past its length');
+                this.staging.push(buffer.subarray(at.offset, at.offset + length));
+                this.remaining -= length;
+                at.offset += length;
+            }
+            else {
+                throw new TfsError(`unknown filesystem log record ${record}`);
+            }
+            if (this.remaining === 0) {
+                const data = Buffer.concat(this.staging);
+                this.staging = [];
+                this.value(data, { offset: 0 });
+            }
+        }
+    }
+    root() {
+        const root = this.dict.get(1);
+        if (!isTuple(root))
+            throw new TfsError('the filesystem holds no root tuple');
+        return root;
+    }
+    header(data, at) {
+        if (at.offset >= data.length)
+            throw new TfsError('a tuple ends too early');
+        const b = data[at.offset++];
+        const bits = this.version === 4 ? 5 : 3;
+        let n = b & ((1 << bits) - 1);
+        if (b & (1 << bits)) {
+            for (;;) {
+                if (at.offset >= data.length)
+                    throw new TfsError('a tuple ends too early');
+                const c = data[at.offset++];
+                n = n * 128 + (c & 0x7f);
+                if (!(c & 0x80))
+                    break;
+            }
+        }
+        return { ref: b >> 7 === 0, type: (b >> (bits + 1)) & ((1 << (6 - bits)) - 1), n };
+    }
+    next() {
+        return this.dict.size + 1;
+    }
+    lookup(ref, is, what) {
+        const value = this.dict.get(ref);
+        if (value === undefined || !is(value))
+            throw new TfsError(`the filesystem refers to ${what} ${ref}, which it never defined`);
+        return value;
+    }
+    value(data, at) {
+        const { ref, type, n } = this.header(data, at);
+        switch (type) {
+            case 1: {
+                const tuple = ref
+                    ? this.lookup(varint(data, at), isTuple, 'tuple')
+                    : Object.create(null);
+                if (!ref)
+                    this.dict.set(this.next(), tuple);
+                for (let i = 0; i < n; i++) {
+                    const name = this.header(data, at);
+                    if (name.type !== 0)
+                        throw new TfsError('a tuple entry is not named by a symbol');
+                    let symbol;
+                    if (name.ref) {
+                        symbol = this.lookup(name.n, v => typeof v === 'string', 'symbol');
+                    }
+                    else {
+                        symbol = this.bytes(data, at, name.n);
+                        this.dict.set(this.next(), symbol);
+                    }
+                    const value = this.value(data, at);
+                    if (symbol === '')
+                        continue;
+                    // An empty buffer deletes the entry.
+                    if (value === '')
+                        delete tuple[symbol];
+                    else
+                        tuple[symbol] = value;
+                }
+                return tuple;
+            }
+            case 2: {
+                const vector = ref
+                    ? this.lookup(varint(data, at), Array.isArray, 'vector')
+                    : new Array(n).fill('');
+                if (!ref)
+                    this.dict.set(this.next(), vector);
+                for (let i = 0; i < n; i++)
+                    vector[i] = this.value(data, at);
+                return vector;
+            }
+            case 3:
+                return String(varint(data, at));
+            case 0:
+            case 4:
+                if (n === 0)
+                    return '';
+                return ref
+                    ? this.lookup(n, v => typeof v === 'string', 'string')
+                    : this.bytes(data, at, n);
+            default:
+                throw new TfsError(`unknown tuple value type ${type}`);
+        }
+    }
+    bytes(data, at, n) {
+        if (at.offset + n > data.length)
+            throw new TfsError('a tuple ends too early');
+        const text = data.toString('utf8', at.offset, at.offset + n);
+        at.offset += n;
+        return text;
+    }
+}
+function varint(data, at) {
+    let n = 0;
+    for (;;) {
+        if (at.offset >= data.length)
+            throw new TfsError('a number runs past the end of its record');
+        const b = data[at.offset++];
+        n = n * 128 + (b & 0x7f);
+        if (!(b & 0x80))
+            return n;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/contents.ts
+/**
+ * What is inside the built image: every file of its root and boot filesystems (tfs.ts) with its
+ * size, sha256, where it came from (the program, `files`, `dirs`, a library ops copied from the
+ * runner, ops's own additions, the kernel, a klib) and, for a library, the runner file and the
+ * package that owns it (packages.ts); the image's program, arguments, environment keys, mounts
+ * and klibs; and the content digest (digest.ts), which survives a rebuild. Written beside the
+ * image as `<image>.contents.json`; environment values never appear in it.
+ */
+
+
+
+
+
+
+
+
+
+/** The files ops adds to every image (lepton/image.go), and only on x86-64 the DNS library. */
+const OPS_FILES = [
+    '/etc/passwd',
+    '/etc/resolv.conf',
+    '/proc/sys/kernel/hostname',
+    '/etc/ssl/certs/ca-certificates.crt'
+];
+const OPS_FILES_AMD64 = ['/lib/x86_64-linux-gnu/libnss_dns.so.2'];
+/** Read the image at `image.path`, write contents.json, and return what it holds. */
+async function readContents(image, plan) {
+    const handle = await (0,promises_.open)(image.path, 'r');
+    let root;
+    let boot;
+    const files = [];
+    const links = [];
+    const directories = [];
+    try {
+        ;
+        ({ root, boot } = await readImageFilesystems(handle));
+        const classify = origins(image);
+        const buffer = Buffer.alloc(4 * 1024 * 1024);
+        for (const [fs, name] of [
+            [root, 'root'],
+            [boot, 'boot']
+        ]) {
+            for (const node of fs?.nodes ?? []) {
+                if (node.kind === 'dir')
+                    directories.push({ path: node.path, filesystem: name });
+                else if (node.kind === 'symlink')
+                    links.push({
+                        path: node.path,
+                        filesystem: name,
+                        target: node.target,
+                        origin: classify(node.path, name)
+                    });
+                else
+                    files.push({
+                        path: node.path,
+                        filesystem: name,
+                        size: node.size,
+                        sha256: await sha256OfFile(handle, node, buffer),
+                        origin: classify(node.path, name)
+                    });
+            }
+        }
+    }
+    catch (error) {
+        if (error instanceof TfsError)
+            throw new ActionError(`Could not read the built image ${image.path} as a Nanos image: ${error.message}`, {
+                cause: error
+            });
+        throw error;
+    }
+    finally {
+        await handle.close();
+    }
+    const libraries = files.filter(f => f.origin === 'library');
+    for (const lib of libraries)
+        if (await sameFile(lib.path, lib))
+            lib.source = lib.path;
+    const sources = libraries.flatMap(lib => (lib.source ? [lib.source] : []));
+    const packages = await owners(sources);
+    for (const lib of libraries) {
+        const pkg = lib.source ? packages?.get(lib.source) : undefined;
+        if (pkg)
+            lib.package = pkg;
+    }
+    const manifest = root.manifest;
+    const env = contents_isTuple(manifest.environment) ? manifest.environment : {};
+    const known = new Set(['arguments', 'environment', 'program', 'mounts', 'klibs']);
+    const contents = {
+        schema: 'nanos-image-action/contents/v1',
+        contentDigest: contentDigest(root, boot, files),
+        image: { name: image.name, arch: image.arch },
+        nanosVersion: stringOf(env.NANOS_VERSION),
+        opsVersion: stringOf(env.OPS_VERSION),
+        program: stringOf(manifest.program),
+        args: Array.isArray(manifest.arguments) ? manifest.arguments.map(String) : [],
+        envKeys: Object.keys(env).sort(),
+        mounts: contents_isTuple(manifest.mounts) ? manifest.mounts : {},
+        klibs: files.filter(f => f.origin === 'klib').map(f => external_node_path_.posix.basename(f.path)),
+        settings: Object.fromEntries(Object.entries(manifest).filter(([key]) => !known.has(key))),
+        files,
+        links,
+        directories,
+        distro: packages && packages.size > 0 ? await runnerDistro() : undefined,
+        packageManager: packages !== undefined
+    };
+    await writeAtomically(plan.path, `${JSON.stringify(contents, null, 2)}\n`);
+    return contents;
+}
+/** Where each path of the image came from, by what the manifest and ops put where. */
+function origins(image) {
+    const m = image.manifest;
+    const inImage = (entry) => external_node_path_.posix.join('/', entry.replace(/^(\.\/)+/, ''));
+    const files = new Set((m.Files ?? []).map(inImage));
+    const dirs = [
+        ...(m.Dirs ?? []).map(inImage),
+        ...Object.values(m.MapDirs ?? {}).map(inImage)
+    ];
+    const ops = new Set([...OPS_FILES, ...(image.arch === 'amd64' ? OPS_FILES_AMD64 : [])]);
+    const program = inImage(image.program);
+    return (file, fs) => {
+        if (fs === 'boot')
+            return file.startsWith('/klib/') ? 'klib' : 'kernel';
+        if (file === program)
+            return 'program';
+        if (files.has(file))
+            return 'files';
+        if (dirs.some(d => file === d || file.startsWith(`${d}/`)))
+            return 'dirs';
+        if (ops.has(file))
+            return 'ops';
+        return 'library';
+    };
+}
+/** The runner's file at `file` has the bytes the image holds. */
+async function sameFile(file, content) {
+    const info = await (0,promises_.stat)(file).catch(() => undefined);
+    if (!info?.isFile() || info.size !== content.size)
+        return false;
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex') === content.sha256;
+}
+function contents_isTuple(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function stringOf(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+async function writeAtomically(file, text) {
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    await (0,promises_.writeFile)(partial, text);
+    await (0,promises_.rename)(partial, file);
+}
+/** `expect-content-digest` as given: with or without `sha256:`, any case. */
+function normalDigest(value) {
+    const match = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(value.trim());
+    return match ? `sha256:${match[1].toLowerCase()}` : undefined;
+}
+/** The step fails (before the boot test and the upload) when the digest is not the expected one. */
+function checkDigest(contents, plan) {
+    if (!plan.expectDigest || plan.expectDigest === contents.contentDigest)
+        return;
+    throw new ActionError(`The image's content digest is ${contents.contentDigest}, but \`expect-content-digest\` is ${plan.expectDigest}: this build does not hold what the expected image holds (a file, the program, an argument, an environment value, a klib or the kernel differs). The image was not uploaded. Compare the two images' contents.json files to see what differs.`);
+}
+/**
+ * One warning, by path, for the libraries ops copied from the runner that no package owns (from
+ * LD_LIBRARY_PATH or the build tree): the image cannot be rebuilt from the runner image alone.
+ * None when the runner has no dpkg to ask.
+ */
+function unownedLibraries(contents) {
+    if (!contents.packageManager)
+        return undefined;
+    const unowned = contents.files.filter(f => f.origin === 'library' && !f.package);
+    if (unowned.length === 0)
+        return undefined;
+    const list = unowned.map(f => f.source && f.source !== f.path ? `${f.path} (from ${f.source})` : f.path);
+    return `${unowned.length === 1 ? 'A library' : `${unowned.length} libraries`} in the image ${unowned.length === 1 ? 'belongs' : 'belong'} to no package of the runner: ${list.join(', ')}. Ops copied ${unowned.length === 1 ? 'it' : 'them'} from the runner (LD_LIBRARY_PATH or the build tree), so this image cannot be rebuilt from the runner image alone: keep ${unowned.length === 1 ? 'it' : 'them'} with the sources, or link statically.`;
+}
+
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(75919);
+// EXTERNAL MODULE: ./node_modules/hash-wasm/dist/blake3.umd.min.js
+var blake3_umd_min = __nccwpck_require__(23894);
+var blake3_umd_min_default = /*#__PURE__*/__nccwpck_require__.n(blake3_umd_min);
+;// CONCATENATED MODULE: ./src/image/facts.ts
+/**
+ * Facts about the image: its size, sha256, and Gevulot's image hash (BLAKE3-256 of the raw
+ * bytes, 64 lowercase hex), from one read of the file. For a large image the file is read in
+ * chunks into a small ring of shared buffers; a worker thread hashes each chunk with sha256
+ * (node:crypto) while this thread hashes it with BLAKE3 (hash-wasm) and the next chunk is being
+ * read. A runner has at least two cores, so the cost is that of the slower hash, with memory
+ * flat (the ring) whatever the image size. Starting the worker costs about 20 ms, more than
+ * sha256 takes for an image under PARALLEL_FROM: a small image is hashed in this thread alone.
+ */
+
+
+
+
+// hash-wasm's BLAKE3 build alone: its index embeds every algorithm's WebAssembly (+40 ms of load).
+
+const CHUNK = 4 * 1024 * 1024;
+const SLOTS = 4;
+/** From this size on the two hashes run side by side (sha256 of 64 MiB takes 30-40 ms). */
+const PARALLEL_FROM = 64 * 1024 * 1024;
+/** The sha256 side: hashes the slot it is told to, says when it is free again. */
+const SHA256_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads')
+const hash = require('node:crypto').createHash('sha256')
+const ring = new Uint8Array(workerData.ring)
+parentPort.on('message', m => {
+  if (m.end) return parentPort.postMessage({ sha256: hash.digest('hex') })
+  hash.update(ring.subarray(m.slot * workerData.chunk, m.slot * workerData.chunk + m.length))
+  parentPort.postMessage({ slot: m.slot })
+})
+`;
+async function imageFacts(file) {
+    return (await (0,promises_.stat)(file)).size >= PARALLEL_FROM ? sideBySide(file) : oneThread(file);
+}
+async function oneThread(file) {
+    const sha256 = (0,external_node_crypto_.createHash)('sha256');
+    const blake3 = await blake3_umd_min_default().createBLAKE3(256);
+    let size = 0;
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file, { highWaterMark: CHUNK })) {
+        size += chunk.length;
+        sha256.update(chunk);
+        blake3.update(chunk);
+    }
+    return { size, sha256: sha256.digest('hex'), blake3: blake3.digest('hex') };
+}
+async function sideBySide(file) {
+    const ring = new SharedArrayBuffer(CHUNK * SLOTS);
+    const slotView = (slot, length = CHUNK) => new Uint8Array(ring, slot * CHUNK, length);
+    const handle = await (0,promises_.open)(file, 'r');
+    const worker = new external_node_worker_threads_.Worker(SHA256_WORKER, { eval: true, workerData: { ring, chunk: CHUNK } });
+    try {
+        const freed = new Map();
+        let digest = () => undefined;
+        let failed = () => undefined;
+        const sha256 = new Promise((resolve, reject) => {
+            digest = resolve;
+            failed = reject;
+        });
+        worker.on('message', (m) => {
+            if (m.sha256 !== undefined)
+                digest(m.sha256);
+            else if (m.slot !== undefined)
+                freed.get(m.slot)?.();
+        });
+        worker.on('error', error => failed(error));
+        // A slot is free when the worker has hashed what was last put in it.
+        const busy = Array.from({ length: SLOTS });
+        const take = (slot) => busy[slot] ?? Promise.resolve();
+        const read = async (slot, position) => {
+            await Promise.race([take(slot), sha256.then(() => undefined)]);
+            return (await handle.read(slotView(slot), 0, CHUNK, position)).bytesRead;
+        };
+        const blake3 = await blake3_umd_min_default().createBLAKE3(256);
+        let size = 0;
+        let slot = 0;
+        let next = read(0, 0);
+        for (;;) {
+            const length = await next;
+            if (length === 0)
+                break;
+            busy[slot] = new Promise(resolve => freed.set(slot, resolve));
+            worker.postMessage({ slot, length });
+            size += length;
+            const following = (slot + 1) % SLOTS;
+            next = read(following, size); // read ahead while this chunk is hashed
+            blake3.update(slotView(slot, length));
+            slot = following;
+        }
+        worker.postMessage({ end: true });
+        return { size, sha256: await sha256, blake3: blake3.digest('hex') };
+    }
+    finally {
+        await handle.close();
+        await worker.terminate();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/image/klibs.ts
+/**
+ * The klibs the image asks for must be there: ops only warns about a missing one (`Klib "x" not
+ * found in directory ...`) and builds an image without it (ops-contract.md §4). Checked once the
+ * kernel release is at hand, before the build: in `KlibDir` when the manifest sets one (ops then
+ * looks nowhere else), else in the release's `klibs/`.
+ */
+
+
+
+async function checkKlibs(image, kernel) {
+    const wanted = image.manifest.Klibs ?? [];
+    if (wanted.length === 0)
+        return;
+    const own = typeof image.manifest.KlibDir === 'string' ? image.manifest.KlibDir : undefined;
+    const dir = own ?? releaseFile(kernel, 'klibs');
+    const present = (await (0,promises_.readdir)(dir, { withFileTypes: true }).catch(() => []))
+        .filter(entry => entry.isFile())
+        .map(entry => entry.name)
+        .sort();
+    const missing = wanted.filter(klib => !present.includes(klib));
+    if (missing.length === 0)
+        return;
+    const where = own
+        ? `the klib folder ${own} (\`klib-dir\`/KlibDir: ops looks for klibs there only)`
+        : `Nanos ${kernel.version} (${kernel.arch})`;
+    throw new InputError([
+        {
+            input: image.klibsInput,
+            message: `${missing.map(k => `"${k}"`).join(', ')} ${missing.length === 1 ? 'is' : 'are'} not in ${where}, and ops would build the image without ${missing.length === 1 ? 'it' : 'them'}. It has: ${present.join(', ') || 'no klibs at all'}.`
+        }
+    ]);
+}
+
+;// CONCATENATED MODULE: ./src/input-parsers.ts
+const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Reads one step's inputs from its environment, collecting problems. */
+class InputReader {
+    env;
+    problems = [];
+    constructor(env) {
+        this.env = env;
+    }
+    /** The trimmed value, '' when unset. */
+    raw(name) {
+        return (this.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+    }
+    optional(name) {
+        return this.raw(name) || undefined;
+    }
+    fail(input, message) {
+        this.problems.push({ input, message });
+        return undefined;
+    }
+    bool(name, fallback) {
+        const value = this.raw(name);
+        if (value === '')
+            return fallback;
+        if (['true', 'True', 'TRUE'].includes(value))
+            return true;
+        if (['false', 'False', 'FALSE'].includes(value))
+            return false;
+        this.fail(name, `"${value}" is not a boolean: write true or false.`);
+        return fallback;
+    }
+    /** undefined when the input is not set. */
+    optionalBool(name) {
+        return this.raw(name) === '' ? undefined : this.bool(name, false);
+    }
+    integer(name, fallback, min, max) {
+        const value = this.raw(name);
+        if (value === '')
+            return fallback;
+        if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+            this.fail(name, `"${value}" is out of range: give a whole number from ${min} to ${max}.`);
+            return fallback;
+        }
+        return Number(value);
+    }
+    /** Non-empty trimmed lines; undefined when there are none. */
+    lines(name) {
+        return lines(this.raw(name));
+    }
+}
+function lines(value) {
+    const list = value
+        .split(/\r?\n/)
+        .map(s => s.trim())
+        .filter(Boolean);
+    return list.length > 0 ? list : undefined;
+}
+/**
+ * `KEY=VALUE` lines (values may contain `=`; `#` starts a comment line). A problem never quotes
+ * the line itself: it may hold a secret value.
+ */
+function parseEnvLines(input, value, problems) {
+    const list = lines(value)?.filter(line => !line.startsWith('#'));
+    if (!list?.length)
+        return undefined;
+    const env = {};
+    for (const [index, line] of list.entries()) {
+        const eq = line.indexOf('=');
+        if (eq < 0) {
+            problems.push({
+                input,
+                message: `entry ${index + 1} has no "=": write one KEY=VALUE per line.`
+            });
+            continue;
+        }
+        const key = line.slice(0, eq).trim();
+        if (!ENV_KEY.test(key)) {
+            problems.push({
+                input,
+                message: `entry ${index + 1}: "${key.slice(0, 64)}" is not a valid variable name (letters, digits and _, not starting with a digit).`
+            });
+            continue;
+        }
+        if (Object.hasOwn(env, key)) {
+            problems.push({ input, message: `${key} is set twice: keep one line for it.` });
+            continue;
+        }
+        env[key] = line.slice(eq + 1).trim();
+    }
+    return env;
+}
+/** `LABEL:PATH` lines. */
+function parseMounts(value, problems) {
+    const list = lines(value);
+    if (!list)
+        return undefined;
+    const mounts = {};
+    for (const line of list) {
+        const colon = line.indexOf(':');
+        const label = line.slice(0, colon).trim();
+        const target = line.slice(colon + 1).trim();
+        if (colon < 0 || !label || !target.startsWith('/')) {
+            problems.push({
+                input: 'mounts',
+                message: `"${line}" is not LABEL:PATH: write e.g. %1:/workspace (a volume label, a colon, an absolute path in the image).`
+            });
+            continue;
+        }
+        mounts[label] = target;
+    }
+    return mounts;
+}
+/** A plain http(s) base URL, returned without its trailing slashes. */
+function parseMirror(value, fallback, problems) {
+    let url;
+    try {
+        url = new URL(value);
+    }
+    catch {
+        problems.push({
+            input: 'mirror',
+            message: `"${value}" is not a URL: write e.g. https://storage.googleapis.com.`
+        });
+        return fallback;
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+        problems.push({ input: 'mirror', message: `"${value}" must be an http(s) URL.` });
+    }
+    else if (url.search || url.hash || url.username || url.password) {
+        problems.push({
+            input: 'mirror',
+            message: 'must be a plain base URL, without credentials, query or fragment (the same layout as https://storage.googleapis.com below it).'
+        });
+    }
+    return url.href.replace(/\/+$/, '');
+}
+
+;// CONCATENATED MODULE: ./src/inputs.ts
+/**
+ * The step's inputs, parsed and validated by a pure function of the environment.
+ *
+ * `parseInputs` reads `INPUT_*` variables the way the runner passes them, applies the defaults,
+ * and collects every problem it finds into one `InputError`, so that a user fixes all of them
+ * in one go. Nothing here touches the disk or the network; the checks that must look at files
+ * (the binary, the base manifest, the output directory) are made by `plan.ts`.
+ */
+
+
+
+
+
+
+
+
+/** Both chosen by measurement, see README "Artifact format" (npm run bench -- --upload-matrix). */
+const DEFAULT_ARCHIVE = false;
+const DEFAULT_COMPRESSION_LEVEL = 1;
+const DEFAULT_TEST_TIMEOUT_SECONDS = 60;
+/** Parse and validate every input; throws one `InputError` listing all problems. */
+function parseInputs(ctx) {
+    const r = new InputReader(ctx.env);
+    const { problems } = r;
+    const workingDirectory = external_node_path_.resolve(ctx.cwd, r.raw('working-directory') || '.');
+    const resolvePath = (value) => external_node_path_.resolve(workingDirectory, value);
+    const optionalPath = (name) => {
+        const value = r.optional(name);
+        return value && resolvePath(value);
+    };
+    const binaryRaw = r.raw('binary');
+    const binary = binaryRaw
+        ? resolvePath(binaryRaw)
+        : (r.fail('binary', 'is required: give the path of your compiled program, e.g. target/release/my_prover.') ?? '');
+    const name = (input) => {
+        const value = r.optional(input);
+        const problem = value === undefined ? undefined : nameProblem(value);
+        if (problem)
+            r.fail(input, problem);
+        return value;
+    };
+    const klibs = r
+        .raw('klibs')
+        .split(/[\n,]/)
+        .map(s => s.trim())
+        .filter(Boolean);
+    for (const klib of klibs) {
+        if (!/^[A-Za-z0-9_.-]+$/.test(klib))
+            r.fail('klibs', `"${klib}" is not a klib name (e.g. gpu_nvidia).`);
+    }
+    const baseVolumeSize = r.optional('base-volume-size');
+    if (baseVolumeSize !== undefined && !/^\d+[kmgt]?$/i.test(baseVolumeSize)) {
+        r.fail('base-volume-size', `"${baseVolumeSize}" is not a size: write a number with an optional unit k, m or g, e.g. 512m or 1g.`);
+    }
+    const profileRaw = r.raw('profile') || 'gevulot';
+    const profile = profileRaw === 'nanos' ? 'nanos' : 'gevulot';
+    if (profileRaw !== 'gevulot' && profileRaw !== 'nanos')
+        r.fail('profile', `"${profileRaw}" is not a profile: use gevulot (Gevulot prover or verifier) or nanos (any Nanos image).`);
+    const versionOf = (input, fallback) => {
+        const value = r.raw(input) || fallback;
+        const spec = parseVersionSpec(value);
+        if (spec)
+            return spec;
+        r.fail(input, `"${value}" is not a version: write a release number such as 0.1.46, or latest.`);
+        return parseVersionSpec(fallback);
+    };
+    const opsSha256 = r.optional('ops-sha256')?.toLowerCase();
+    if (opsSha256 !== undefined && !/^[0-9a-f]{64}$/.test(opsSha256)) {
+        r.fail('ops-sha256', 'must be 64 hexadecimal characters (the output of sha256sum for the ops binary).');
+    }
+    const archRaw = r.optional('arch');
+    const arch = archRaw === undefined ? undefined : parseArch(archRaw);
+    if (archRaw !== undefined && !arch)
+        r.fail('arch', `"${archRaw}" is not an architecture: use amd64 or arm64 (or leave it out to read it from the binary).`);
+    const tempRoot = ctx.env.RUNNER_TEMP || ctx.tmpdir;
+    const upload = r.bool('upload', true);
+    const inputs = {
+        binary,
+        workingDirectory,
+        program: name('program'),
+        imageName: name('image-name'),
+        env: parseEnvLines('env', r.raw('env'), problems),
+        args: r.lines('args'),
+        files: r.lines('files'),
+        dirs: r.lines('dirs'),
+        mounts: parseMounts(r.raw('mounts'), problems),
+        readonlyRootfs: r.optionalBool('readonly-rootfs'),
+        klibs: klibs.length > 0 ? klibs : undefined,
+        klibDir: optionalPath('klib-dir'),
+        baseVolumeSize,
+        manifest: optionalPath('manifest'),
+        profile,
+        opsVersion: versionOf('ops-version', DEFAULT_OPS_VERSION),
+        opsSha256,
+        opsPath: optionalPath('ops-path'),
+        nanosVersion: versionOf('nanos-version', DEFAULT_NANOS_VERSION),
+        checkLatest: r.bool('check-latest', false),
+        arch,
+        mirror: parseMirror(r.raw('mirror') || DEFAULT_MIRROR, DEFAULT_MIRROR, problems),
+        outputDir: optionalPath('output-dir') ?? external_node_path_.join(tempRoot, 'nanos-images'),
+        tempRoot,
+        upload,
+        uploadRequired: upload && r.raw('upload') !== '',
+        artifactName: r.optional('artifact-name'),
+        archive: r.bool('archive', DEFAULT_ARCHIVE),
+        compressionLevel: r.integer('compression-level', DEFAULT_COMPRESSION_LEVEL, 0, 9),
+        retentionDays: r.integer('retention-days', 0, 0, 90),
+        overwrite: r.bool('overwrite', false),
+        summary: r.bool('summary', true),
+        cache: r.bool('cache', true),
+        test: testInputs(r, optionalPath, ctx.env),
+        expectContentDigest: contentDigestInput(r)
+    };
+    if (problems.length > 0)
+        throw new InputError(problems);
+    return inputs;
+}
+function contentDigestInput(r) {
+    const value = r.optional('expect-content-digest');
+    if (value === undefined)
+        return undefined;
+    return (normalDigest(value) ??
+        r.fail('expect-content-digest', 'is not a content digest: give the `content-digest` output of the build to compare with, sha256: and 64 hexadecimal characters.'));
+}
+function testInputs(r, optionalPath, env) {
+    const timeoutRaw = r.raw('test-timeout');
+    let timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS;
+    if (timeoutRaw !== '') {
+        timeoutSeconds = Number(timeoutRaw);
+        if (!/^\d+(\.\d+)?$/.test(timeoutRaw) || !(timeoutSeconds > 0) || timeoutSeconds > 21600) {
+            r.fail('test-timeout', `"${timeoutRaw}" is not a positive number of seconds (at most 21600): write e.g. 60 or 2.5.`);
+            timeoutSeconds = DEFAULT_TEST_TIMEOUT_SECONDS;
+        }
+    }
+    const exitCode = r.raw('test-exit-code') === '' ? undefined : r.integer('test-exit-code', 0, 0, 255);
+    const expectRaw = r.optional('test-expect');
+    let expect;
+    if (expectRaw !== undefined) {
+        try {
+            expect = new RegExp(expectRaw, 'm');
+        }
+        catch (error) {
+            r.fail('test-expect', `is not a valid regular expression (${error.message}): write a JavaScript regular expression without slashes, e.g. proof generated|verified.`);
+        }
+    }
+    const accelRaw = r.raw('accel') || 'auto';
+    const accel = accelRaw === 'kvm' || accelRaw === 'tcg' ? accelRaw : 'auto';
+    if (accelRaw !== accel)
+        r.fail('accel', `"${accelRaw}" is not an accelerator: use auto (KVM when it works, else TCG), kvm or tcg.`);
+    return {
+        enabled: r.bool('test', false),
+        timeoutSeconds,
+        workspace: optionalPath('test-workspace'),
+        env: parseEnvLines('test-env', r.raw('test-env'), r.problems),
+        args: r.lines('test-args'),
+        exitCode,
+        expect,
+        accel,
+        diagnose: r.bool('test-diagnose', true),
+        kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
+    };
+}
+
+;// CONCATENATED MODULE: ./src/install/checksum.ts
+/** A file's sha256, streamed (the Ops binary is about 40 MiB). */
+
+
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
+;// CONCATENATED MODULE: ./src/install/actions-cache.ts
+/**
+ * The Actions cache, across runs: Ops and the kernel release are restored from it when the
+ * tool cache has no copy (on GitHub-hosted runners the tool cache is new in every job), and
+ * saved to it right after a download was verified. Through the real @actions/cache client,
+ * loaded only when a lookup is due. It never fails the step:
+ *
+ * - Keys name the layout (L1), the tool, its version, platform and pin, and end with `-`; the
+ *   service also matches a key as a prefix, so only an entry whose key is exactly the one asked
+ *   for is used.
+ * - Restore and save pass the same path string, `~/.cache/nanos-image-action/<entry>`: the
+ *   client hashes the strings into the entry's version, and this one reads the same on every
+ *   hosted runner.
+ * - An entry carries the sha256 of every file, recorded from the verified download; a restored
+ *   entry that does not match (or a pinned `ops-sha256`) is removed with a warning, and the tool
+ *   is downloaded as if there had been no entry. A failed extraction's leftovers are removed.
+ * - The client retries a failing service for about 30 s per call: after a call that slow, or
+ *   one that threw, no further call is made in this run.
+ */
+
+
+
+
+
+
+/** Bump when what an entry holds changes: an old layout is then never restored. */
+const LAYOUT = 'L1';
+const RECORD = 'nanos-image-action-entry.json';
+/** A call slower than this was the client retrying a failing service. */
+const SLOW_CALL_MS = 10_000;
+class ActionsCache {
+    enabled;
+    env;
+    client;
+    failing = false;
+    /** `enabled`: the `cache` input. */
+    constructor(enabled, env) {
+        this.enabled = enabled;
+        this.env = env;
+    }
+    /** The entry's key. */
+    static key(entry) {
+        const pin = entry.sha256 ? `-sha256-${entry.sha256}` : '';
+        return `nanos-image-action-${LAYOUT}-${entry.tool}-${entry.version}-${entry.platform}${pin}-`;
+    }
+    /**
+     * Restore `entry` and check it; the folder with its files, or undefined (a miss, a bad
+     * entry, a failing service: the caller downloads).
+     */
+    async restore(entry) {
+        const cache = await this.usable();
+        if (!cache)
+            return undefined;
+        const key = ActionsCache.key(entry);
+        const { pathString, dir } = actions_cache_location(entry);
+        await (0,promises_.rm)(dir, { recursive: true, force: true });
+        const matched = await this.call('restore', () => cache.restoreCache([pathString], key));
+        if (matched !== key) {
+            // A prefix match is another entry; a failed extraction may have left files behind.
+            if (matched)
+                core/* info */.pq(`The Actions cache answered with ${matched}, not ${key}: not used.`);
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            return undefined;
+        }
+        const problem = await check(dir, key, entry.sha256);
+        if (problem) {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            core/* warning */.$e(`The Actions cache entry ${key} ${problem}: it was removed and not used; downloading instead.`);
+            return undefined;
+        }
+        core/* info */.pq(`Restored from the Actions cache: ${key}`);
+        return dir;
+    }
+    /** Save the verified files in `source` as `entry`. */
+    async save(entry, source) {
+        const cache = await this.usable();
+        if (!cache)
+            return;
+        const key = ActionsCache.key(entry);
+        const { pathString, dir } = actions_cache_location(entry);
+        try {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+            const files = await mirror(source, dir);
+            const record = { layout: LAYOUT, key, files };
+            await (0,promises_.writeFile)(external_node_path_.join(dir, RECORD), `${JSON.stringify(record, null, 2)}\n`);
+            const id = await this.call('save', () => cache.saveCache([pathString], key));
+            if (id !== undefined && id !== -1)
+                core/* info */.pq(`Saved to the Actions cache: ${key}`);
+        }
+        catch (error) {
+            core/* warning */.$e(`Could not prepare the Actions cache entry ${key}: ${describe(error)}`);
+        }
+        finally {
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    /** The client, when the cache is on, the service available, and not failing. */
+    async usable() {
+        if (!this.enabled || this.failing || !serviceConfigured(this.env))
+            return undefined;
+        this.client ??= Promise.all(/* import() */[__nccwpck_require__.e(30), __nccwpck_require__.e(88), __nccwpck_require__.e(692)]).then(__nccwpck_require__.bind(__nccwpck_require__, 45692)).then(cache => (cache.isFeatureAvailable() ? cache : undefined), error => {
+            core/* warning */.$e(`Could not load the Actions cache client: ${describe(error)}`);
+            return undefined;
+        });
+        return this.client;
+    }
+    /** One client call; a throw or a slow call means the service is failing: no more calls. */
+    async call(what, fn) {
+        const started = performance.now();
+        try {
+            return await fn();
+        }
+        catch (error) {
+            this.failing = true;
+            core/* warning */.$e(`The Actions cache ${what} failed (${describe(error)}); the step goes on without it.`);
+            return undefined;
+        }
+        finally {
+            if (performance.now() - started > SLOW_CALL_MS && !this.failing) {
+                this.failing = true;
+                core/* info */.pq('The Actions cache service is slow to answer: no more cache calls in this run.');
+            }
+        }
+    }
+}
+/**
+ * The runner sets these for a JavaScript action when the cache service can be used (checked
+ * here so that a run without them never loads the client): v2 on github.com, v1 elsewhere.
+ */
+function serviceConfigured(env) {
+    if (!env.ACTIONS_RUNTIME_TOKEN)
+        return false;
+    return env.ACTIONS_CACHE_SERVICE_V2 ? !!env.ACTIONS_RESULTS_URL : !!env.ACTIONS_CACHE_URL;
+}
+function actions_cache_location(entry) {
+    const name = `${entry.tool}-${entry.version}-${entry.platform}`;
+    return {
+        pathString: `~/.cache/nanos-image-action/${LAYOUT}/${name}`,
+        dir: external_node_path_.join(external_node_os_.homedir(), '.cache', 'nanos-image-action', LAYOUT, name)
+    };
+}
+/** Hard-link (or copy) the tree `source` into `dest`; returns the record of its files. */
+async function mirror(source, dest, rel = '') {
+    const files = {};
+    await (0,promises_.mkdir)(external_node_path_.join(dest, rel), { recursive: true });
+    for (const name of await (0,promises_.readdir)(external_node_path_.join(source, rel))) {
+        const child = external_node_path_.join(rel, name);
+        const from = external_node_path_.join(source, child);
+        const to = external_node_path_.join(dest, child);
+        const info = await (0,promises_.lstat)(from);
+        if (info.isDirectory())
+            Object.assign(files, await mirror(source, dest, child));
+        else if (info.isSymbolicLink()) {
+            const target = await (0,promises_.readlink)(from);
+            await (0,promises_.symlink)(target, to);
+            files[child] = `symlink:${target}`;
+        }
+        else if (name !== RECORD) {
+            await (0,promises_.link)(from, to).catch(() => (0,promises_.copyFile)(from, to));
+            files[child] = await sha256File(from);
+        }
+    }
+    return files;
+}
+/** Why the restored entry in `dir` cannot be used, or undefined when it matches its record. */
+async function check(dir, key, pin) {
+    let record;
+    try {
+        record = JSON.parse(await (0,promises_.readFile)(external_node_path_.join(dir, RECORD), 'utf8'));
+    }
+    catch {
+        return 'has no readable record of its files';
+    }
+    if (record.layout !== LAYOUT || record.key !== key)
+        return `is recorded as ${record.key}`;
+    const found = await fileList(dir);
+    const expected = Object.keys(record.files).sort();
+    if (found.join('\n') !== expected.join('\n'))
+        return 'does not hold the files it recorded';
+    for (const file of expected) {
+        const full = external_node_path_.join(dir, file);
+        const info = await (0,promises_.lstat)(full);
+        const actual = info.isSymbolicLink()
+            ? `symlink:${await (0,promises_.readlink)(full)}`
+            : await sha256File(full);
+        if (actual !== record.files[file])
+            return `has ${file} with sha256 ${actual}, recorded as ${record.files[file]} when it was verified`;
+    }
+    if (pin && record.files.ops !== pin)
+        return `holds an Ops binary whose sha256 is not \`ops-sha256\` ${pin}`;
+    return undefined;
+}
+async function fileList(dir, rel = '') {
+    const out = [];
+    for (const name of await (0,promises_.readdir)(external_node_path_.join(dir, rel))) {
+        const child = external_node_path_.join(rel, name);
+        const info = await (0,promises_.lstat)(external_node_path_.join(dir, child));
+        if (info.isDirectory())
+            out.push(...(await fileList(dir, child)));
+        else if (child !== RECORD)
+            out.push(child);
+    }
+    return out.sort();
 }
 
 ;// CONCATENATED MODULE: ./src/install/ops.ts
@@ -30630,6 +31948,57 @@ function elfArch(header) {
         problem: `is built for ${name}: Nanos images run x86_64 (amd64) or aarch64 (arm64) programs.`
     };
 }
+const ET_DYN = 3;
+const PT_DYNAMIC = 2;
+const PT_INTERP = 3;
+const DT_NULL = 0n;
+const DT_NEEDED = 1n;
+const DT_FLAGS_1 = 0x6ffffffbn;
+const DF_1_PIE = 0x08000000n;
+/** More program headers than this is not a program a compiler wrote. */
+const MAX_PROGRAM_HEADERS = 512;
+/**
+ * The linkage of the ELF whose bytes `read` returns (the header was checked by `elfArch`). A
+ * file whose headers point outside it reads as static; ops's own reading decides then.
+ */
+async function elfLinkage(read) {
+    const header = await read(0, 64);
+    if (header.length < 64)
+        return { sharedLibrary: false, needed: 0 };
+    const type = header.readUInt16LE(16);
+    const phoff = Number(header.readBigUInt64LE(32));
+    const phentsize = header.readUInt16LE(54);
+    const phnum = Math.min(header.readUInt16LE(56), MAX_PROGRAM_HEADERS);
+    const table = phentsize >= 56 ? await read(phoff, phentsize * phnum) : Buffer.alloc(0);
+    let interpreter;
+    let dynamic;
+    for (let i = 0; (i + 1) * phentsize <= table.length; i++) {
+        const at = i * phentsize;
+        const kind = table.readUInt32LE(at);
+        const offset = Number(table.readBigUInt64LE(at + 8));
+        const size = Math.min(Number(table.readBigUInt64LE(at + 32)), 1 << 20);
+        if (kind === PT_INTERP && interpreter === undefined)
+            interpreter = (await read(offset, size)).toString('latin1').replace(/\0.*$/s, '');
+        if (kind === PT_DYNAMIC && dynamic === undefined)
+            dynamic = await read(offset, size);
+    }
+    let needed = 0;
+    let flags1 = 0n;
+    for (let at = 0; dynamic && at + 16 <= dynamic.length; at += 16) {
+        const tag = dynamic.readBigInt64LE(at);
+        if (tag === DT_NULL)
+            break;
+        if (tag === DT_NEEDED)
+            needed++;
+        if (tag === DT_FLAGS_1)
+            flags1 = dynamic.readBigUInt64LE(at + 8);
+    }
+    return {
+        sharedLibrary: type === ET_DYN && interpreter === undefined && (flags1 & DF_1_PIE) === 0n,
+        interpreter,
+        needed
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/image/ops-schema.ts
 /**
@@ -30785,7 +32154,12 @@ function jsonType(value) {
 
 
 
-async function binaryArch(inputs, problems) {
+/**
+ * The binary's architecture, from its ELF header, after the checks that need its headers: it is
+ * a program (not a shared library), and a dynamically linked one can be run on this runner, as
+ * ops must run it to find its libraries.
+ */
+async function binaryArch(inputs, host, problems) {
     const fail = (message) => void problems.push({ input: 'binary', message: `${inputs.binary} ${message}` });
     const info = await (0,promises_.stat)(inputs.binary).catch(() => undefined);
     if (!info)
@@ -30794,19 +32168,32 @@ async function binaryArch(inputs, problems) {
         return fail(info.isDirectory()
             ? 'is a directory: give the compiled program file inside it.'
             : 'is not a regular file.');
-    const header = Buffer.alloc(ELF_HEADER_BYTES);
     const handle = await (0,promises_.open)(inputs.binary, 'r');
-    let length;
+    const read = async (offset, length) => {
+        const buffer = Buffer.alloc(Math.max(0, length));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+    };
+    let result;
+    let linkage;
     try {
-        ;
-        ({ bytesRead: length } = await handle.read(header, 0, ELF_HEADER_BYTES, 0));
+        result = elfArch(await read(0, ELF_HEADER_BYTES));
+        if (!('problem' in result))
+            linkage = await elfLinkage(read);
     }
     finally {
         await handle.close();
     }
-    const result = elfArch(header.subarray(0, length));
     if ('problem' in result)
         return fail(result.problem);
+    if (linkage?.sharedLibrary)
+        return fail('is a shared library (an ELF of type ET_DYN with no interpreter and no PIE flag), not a program: ops would build an image that cannot run it. Give the executable that uses the library, or link it as a static PIE (-static-pie) if it is meant to run on its own.');
+    if (linkage &&
+        linkage.needed > 0 &&
+        result.arch !== host.arch &&
+        !(await runsHere(result.arch, linkage.interpreter))) {
+        fail(`is a dynamically linked ${result.arch} program, and this runner is ${host.arch}: ops finds a dynamic program's libraries by running it on the build runner (LD_TRACE_LOADED_OBJECTS), which cannot run a program of another architecture. Link it statically (e.g. gcc -static, or a musl target), or build the image on a runner of the program's architecture (${result.arch === 'arm64' ? 'runs-on: ubuntu-24.04-arm' : 'runs-on: ubuntu-latest'}).`);
+    }
     if (inputs.arch && inputs.arch !== result.arch) {
         problems.push({
             input: 'arch',
@@ -30814,6 +32201,17 @@ async function binaryArch(inputs, problems) {
         });
     }
     return result.arch;
+}
+/**
+ * Whether this runner can run a program of another architecture anyway: binfmt_misc hands its
+ * machine to an emulator, and its dynamic loader is installed (multiarch).
+ */
+async function runsHere(arch, interpreter) {
+    const handler = arch === 'arm64' ? 'qemu-aarch64' : 'qemu-x86_64';
+    const entry = await (0,promises_.readFile)(`/proc/sys/fs/binfmt_misc/${handler}`, 'utf8').catch(() => '');
+    return (/^enabled/m.test(entry) &&
+        interpreter !== undefined &&
+        (await (0,promises_.stat)(interpreter).catch(() => undefined)) !== undefined);
 }
 async function readBase(file, problems) {
     const text = await (0,promises_.readFile)(file, 'utf8').catch(() => undefined);
@@ -30911,10 +32309,14 @@ async function isExecutable(file) {
 
 ;// CONCATENATED MODULE: ./src/plan-boot.ts
 /**
- * The boot test's part of the plan: checked before anything is downloaded (an arm64 image, a
- * missing test-workspace, QEMU that is missing and cannot be installed, `accel: kvm` without a
- * usable KVM), with the exit codes that pass and where the console and the shared folder go.
+ * The boot test's part of the plan: checked before anything is downloaded (a missing
+ * test-workspace, QEMU for the image's machine that is missing and cannot be installed,
+ * `accel: kvm` without a usable KVM or for an image of another architecture than the runner's),
+ * with the exit codes that pass and where the console, the shared folder and the trace go.
  */
+
+
+
 
 
 
@@ -30922,24 +32324,26 @@ async function isExecutable(file) {
 /** Memory and CPUs when the manifest's RunConfig does not say (README "Boot test"). */
 const DEFAULT_TEST_MEMORY = '2G';
 const DEFAULT_TEST_CPUS = 2;
-async function bootPlan(test, image, problems) {
+/** The diagnosis boot's longest budget (it gets `test-timeout` when that is shorter). */
+const MAX_DIAGNOSIS_SECONDS = 120;
+async function bootPlan(test, image, host, problems) {
     if (!test.enabled)
         return undefined;
     const fail = (input, message) => void problems.push({ input, message });
-    if (image.arch !== 'amd64') {
-        fail('test', 'booting arm64 images is not supported yet (the boot test runs x86-64 images under qemu-system-x86_64): set `test: false` for this image, or build it for x86-64.');
-    }
     if (test.workspace && !(await isDir(test.workspace)))
         fail('test-workspace', `${test.workspace} is not a directory: give the folder whose contents the program finds in /workspace.`);
-    let qemu = which(QEMU_BINARY);
-    if (!qemu) {
-        const method = installMethod();
-        if (method)
-            qemu = { install: method };
-        else
-            fail('test', `needs ${QEMU_BINARY}, which is not installed, and it cannot be installed here (no apt-get with passwordless sudo): install ${QEMU_PACKAGE} (Debian, Ubuntu) before this step, or set \`test: false\`.`);
+    const machine = machineFor(image.arch);
+    const found = which(machine.binary);
+    const method = found ? undefined : installMethod();
+    const qemu = found
+        ? { binary: machine.binary, package: machine.package, path: found }
+        : method && { binary: machine.binary, package: machine.package, install: method };
+    if (!qemu)
+        fail('test', `needs ${machine.binary} for this ${image.arch} image, which is not installed, and it cannot be installed here (no apt-get with passwordless sudo): install ${machine.package} (Debian, Ubuntu) before this step, or set \`test: false\`.`);
+    if (test.accel === 'kvm' && image.arch !== host.arch) {
+        fail('accel', `is kvm, but the image is ${image.arch} and this runner is ${host.arch}: KVM runs only the runner's own architecture. Use \`accel: auto\` (KVM when it can, else TCG) or \`tcg\`, or a runner of the image's architecture.`);
     }
-    if (test.accel === 'kvm' && !(await kvmOpens(test.kvmDevice))) {
+    else if (test.accel === 'kvm' && !(await kvmOpens(test.kvmDevice))) {
         fail('accel', `is kvm, but ${test.kvmDevice} cannot be opened for reading and writing by this user: enable KVM for the runner (README "KVM on GitHub-hosted runners"), or use \`accel: auto\` or \`tcg\`.`);
     }
     const runConfig = (image.manifest.RunConfig ?? {});
@@ -30959,12 +32363,18 @@ async function bootPlan(test, image, problems) {
         exitCodes: [...new Set(exitCodes)],
         expect: test.expect,
         accel: test.accel,
+        hostArch: host.arch,
         kvmDevice: test.kvmDevice,
         cpus: cpus,
         memory: String(memory),
         consolePath: `${dir}/console.log`,
         workspacePath: `${dir}/workspace`,
-        qemu: qemu ?? QEMU_BINARY
+        diagnose: test.diagnose,
+        diagnoseSeconds: Math.min(test.timeoutSeconds, MAX_DIAGNOSIS_SECONDS),
+        tracePath: `${dir}/trace.log`,
+        diagnosisWorkspacePath: `${dir}/diagnosis-workspace`,
+        mounts: mountPoints(image.manifest),
+        qemu: qemu ?? { binary: machine.binary, package: machine.package, path: machine.binary }
     };
 }
 
@@ -30974,6 +32384,7 @@ async function bootPlan(test, image, problems) {
  * (plan-checks.ts). Each stage takes its part of the plan, never the raw inputs. Problems end in
  * one `InputError`, before any download starts.
  */
+
 
 
 
@@ -30994,7 +32405,7 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
             { input: 'working-directory', message: `${inputs.workingDirectory} is not a directory.` }
         ]);
     }
-    const arch = (await binaryArch(inputs, problems)) ?? inputs.arch ?? 'amd64';
+    const arch = (await binaryArch(inputs, host, problems)) ?? inputs.arch ?? 'amd64';
     const base = inputs.manifest ? await readBase(inputs.manifest, problems) : undefined;
     const composed = composeManifest(inputs, base, arch, problems);
     await checkIncluded(inputs, composed.manifest, problems);
@@ -31022,10 +32433,11 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         binary: inputs.binary,
         workingDirectory: inputs.workingDirectory,
         path: imagePath,
-        manifestPath: `${imagePath}.manifest.json`
+        manifestPath: `${imagePath}.manifest.json`,
+        klibsInput: inputs.klibs ? 'klibs' : 'manifest'
     };
     checkNotOverwritten(inputs, image, problems);
-    const boot = await bootPlan(inputs.test, image, problems);
+    const boot = await bootPlan(inputs.test, image, host, problems);
     const upload = inputs.upload ? uploadPlan(inputs, image.name, problems) : undefined;
     if (problems.length === 0)
         await checkWritable(inputs.outputDir, problems);
@@ -31050,6 +32462,7 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
             mirror: inputs.mirror
         },
         image,
+        contents: { path: `${image.path}.contents.json`, expectDigest: inputs.expectContentDigest },
         boot,
         upload,
         summary: inputs.summary,
@@ -31058,6 +32471,9 @@ async function makePlan(inputs, platform = process.platform, cpu = process.arch)
         warnings: [
             ...composed.warnings,
             ...mirrorWarnings(inputs.mirror),
+            ...(inputs.nanosVersion.kind === 'exact'
+                ? warningsBeforeBuild(inputs.nanosVersion.version, arch, mountPoints(image.manifest))
+                : []),
             ...(upload ? secretWarnings(secrets, inputs) : [])
         ],
         secrets: secrets.map(key => env[key])
@@ -31213,6 +32629,9 @@ function setImageOutputs(r) {
     core/* setOutput */.uH('nanos-version', r.nanosVersion);
     core/* setOutput */.uH('cache-hit', String(r.cacheHit));
     core/* setOutput */.uH('cache-source', r.cacheSource);
+    core/* setOutput */.uH('contents-path', r.contentsPath);
+    core/* setOutput */.uH('content-digest', r.contents.contentDigest);
+    core/* setOutput */.uH('sbom-path', r.sbomPath);
 }
 function setArtifactOutputs(a) {
     core/* setOutput */.uH('artifact-id', String(a.id));
@@ -31222,15 +32641,17 @@ function setArtifactOutputs(a) {
 /** The boot test's outputs (none at all when `test` is off). */
 function setBootOutputs(b) {
     core/* setOutput */.uH('test-result', b.result);
+    core/* setOutput */.uH('test-failure', b.kind ?? '');
     core/* setOutput */.uH('test-exit-code', b.exitCode === undefined ? '' : String(b.exitCode));
     core/* setOutput */.uH('test-console', b.consolePath);
     core/* setOutput */.uH('test-workspace-path', b.workspacePath);
     core/* setOutput */.uH('test-accel', b.accel);
     core/* setOutput */.uH('test-seconds', b.seconds.toFixed(2));
+    core/* setOutput */.uH('test-trace', b.diagnosis?.tracePath ?? '');
 }
 
 ;// CONCATENATED MODULE: ./src/publish/report.ts
-function imageReport(image, ops, kernel, facts) {
+function imageReport(image, ops, kernel, facts, contents) {
     return {
         imagePath: image.path,
         imageName: image.name,
@@ -31241,8 +32662,123 @@ function imageReport(image, ops, kernel, facts) {
         nanosVersion: kernel.version,
         arch: image.arch,
         cacheHit: ops.source !== 'download' && kernel.source !== 'download',
-        cacheSource: ops.source === kernel.source ? ops.source : `ops=${ops.source},nanos=${kernel.source}`
+        cacheSource: ops.source === kernel.source ? ops.source : `ops=${ops.source},nanos=${kernel.source}`,
+        contents: contents.contents,
+        contentsPath: contents.path,
+        sbomPath: contents.sbomPath
     };
+}
+
+;// CONCATENATED MODULE: ./src/publish/sbom.ts
+/**
+ * A CycloneDX 1.6 JSON SBOM of the image, beside it as `<image>.cdx.json`, made with
+ * `@cyclonedx/cyclonedx-library` (the OWASP project's own models and serializer, so that the
+ * document follows the specification without our own JSON) and package URLs made with
+ * `packageurl-js` (the purl project's own encoder). Its components: the program; each runner
+ * library as its Debian/Ubuntu package (`pkg:deb/<distro>/<name>@<version>?arch=...`) holding
+ * the files ops copied; the Nanos kernel and its klibs (`pkg:github/nanovms/nanos@<version>`);
+ * every other file with its hash. Ops is in `metadata.tools`. The library is loaded only here.
+ */
+
+
+/** Where the SBOM goes: `<image>.cdx.json`. */
+function sbomPath(imagePath) {
+    return `${imagePath}.cdx.json`;
+}
+const PROPERTY = 'nanos-image-action';
+async function writeSbom(report, contents) {
+    // The parts, not the package's index: the index also loads the validators' resources, which
+    // need __dirname, absent in the action's ESM bundle.
+    const [Enums, Models, Serialize, Spec, { PackageURL }] = await Promise.all([
+        __nccwpck_require__.e(/* import() */ 820).then(__nccwpck_require__.t.bind(__nccwpck_require__, 6820, 23)),
+        __nccwpck_require__.e(/* import() */ 320).then(__nccwpck_require__.t.bind(__nccwpck_require__, 50320, 23)),
+        Promise.all(/* import() */[__nccwpck_require__.e(320), __nccwpck_require__.e(248)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 51248, 23)),
+        Promise.all(/* import() */[__nccwpck_require__.e(320), __nccwpck_require__.e(321)]).then(__nccwpck_require__.t.bind(__nccwpck_require__, 94321, 23)),
+        __nccwpck_require__.e(/* import() */ 91).then(__nccwpck_require__.t.bind(__nccwpck_require__, 87091, 23))
+    ]);
+    const sha256 = (hex) => [
+        [Enums.HashAlgorithm['SHA-256'], hex]
+    ];
+    const prop = (name, value) => new Models.Property(`${PROPERTY}:${name}`, value);
+    const fileComponent = (f, type = Enums.ComponentType.File, name = f.path) => new Models.Component(type, name, {
+        bomRef: `${f.filesystem}:${f.path}`,
+        hashes: new Models.HashDictionary(sha256(f.sha256)),
+        properties: new Models.PropertyRepository([
+            prop('path', f.path),
+            prop('filesystem', f.filesystem),
+            prop('origin', f.origin),
+            ...(f.source ? [prop('source', f.source)] : [])
+        ])
+    });
+    const bom = new Models.Bom({ serialNumber: `urn:uuid:${(0,external_node_crypto_.randomUUID)()}` });
+    bom.metadata.timestamp = new Date();
+    bom.metadata.component = new Models.Component(Enums.ComponentType.Application, report.imageName, {
+        bomRef: 'image',
+        description: `Nanos unikernel image (${report.arch}) of ${contents.program ?? 'a program'}`,
+        hashes: new Models.HashDictionary([
+            [Enums.HashAlgorithm['SHA-256'], report.facts.sha256],
+            [Enums.HashAlgorithm.BLAKE3, report.facts.blake3]
+        ]),
+        properties: new Models.PropertyRepository([prop('content-digest', contents.contentDigest)])
+    });
+    bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, 'ops', {
+        group: 'nanovms',
+        version: report.opsVersion,
+        purl: new PackageURL('github', 'nanovms', 'ops', report.opsVersion, undefined, undefined).toString()
+    }));
+    bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, 'nanos-image-action', {
+        description: 'GitHub Action that built the image'
+    }));
+    const nanosPurl = (subpath) => new PackageURL('github', 'nanovms', 'nanos', report.nanosVersion, undefined, subpath).toString();
+    const packages = new Map();
+    for (const f of contents.files) {
+        if (f.origin === 'program') {
+            bom.components.add(fileComponent(f, Enums.ComponentType.Application, f.path.replace(/^\//, '')));
+        }
+        else if (f.origin === 'kernel' && f.path === '/kernel') {
+            const kernel = fileComponent(f, Enums.ComponentType.OperatingSystem, 'nanos');
+            kernel.group = 'nanovms';
+            kernel.version = report.nanosVersion;
+            kernel.purl = nanosPurl();
+            bom.components.add(kernel);
+        }
+        else if (f.origin === 'klib') {
+            const name = f.path.replace(/^\/klib\//, '');
+            const klib = fileComponent(f, Enums.ComponentType.Library, name);
+            klib.group = 'nanovms';
+            klib.version = report.nanosVersion;
+            klib.purl = nanosPurl(`klibs/${name}`);
+            bom.components.add(klib);
+        }
+        else if (f.origin === 'library' && f.package && contents.distro) {
+            const { name, version, arch } = f.package;
+            const key = `${name}:${arch}`;
+            let pkg = packages.get(key);
+            if (!pkg) {
+                const distro = contents.distro.version
+                    ? `${contents.distro.id}-${contents.distro.version}`
+                    : undefined;
+                pkg = new Models.Component(Enums.ComponentType.Library, name, {
+                    bomRef: `deb:${key}`,
+                    version,
+                    purl: new PackageURL('deb', contents.distro.id, name, version, { arch, ...(distro ? { distro } : {}) }, undefined).toString(),
+                    properties: new Models.PropertyRepository([prop('origin', 'library')])
+                });
+                packages.set(key, pkg);
+                bom.components.add(pkg);
+            }
+            pkg.components.add(fileComponent(f));
+        }
+        else {
+            bom.components.add(fileComponent(f));
+        }
+    }
+    const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
+    const file = sbomPath(report.imagePath);
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    await (0,promises_.writeFile)(partial, `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`);
+    await (0,promises_.rename)(partial, file);
+    return file;
 }
 
 ;// CONCATENATED MODULE: ./src/publish/summary.ts
@@ -31250,6 +32786,7 @@ function imageReport(image, ops, kernel, facts) {
  * The job summary, on @actions/core's builder. Untrusted text is HTML-escaped, the values of
  * `env` never appear (keys only), and a summary that cannot be written only warns.
  */
+
 
 
 
@@ -31302,8 +32839,17 @@ function buildSummary(content) {
         const code = boot.exitCode === undefined ? 'none' : String(boot.exitCode);
         rows.push([
             'Boot test',
-            `<strong>${RESULT_TEXT[boot.result]}</strong>${boot.twin ? ' (a twin with debug_exit)' : ''}`
-        ], ['Exit code', e(code)], ['Accelerator', e(boot.accel)], ['Boot seconds', boot.seconds.toFixed(2)]);
+            `<strong>${RESULT_TEXT[boot.result]}</strong>${boot.kind ? ` (${e(boot.kind)})` : ''}${boot.twin ? ', a twin with debug_exit' : ''}`
+        ], ...(boot.reason
+            ? [['Why', e(scrub(boot.reason, content.bootEnv ?? {}))]]
+            : []), ...(boot.known
+            ? [
+                [
+                    'Known Nanos problem',
+                    `${e(boot.known.title)} <strong>${e(boot.known.advice)}</strong>`
+                ]
+            ]
+            : []), ['Exit code', e(code)], ['Accelerator', e(boot.accel)], ['Boot seconds', boot.seconds.toFixed(2)]);
     }
     const manifest = e(JSON.stringify(redactManifest(r.manifest), null, 2));
     const summary = core/* summary */.z
@@ -31313,8 +32859,48 @@ function buildSummary(content) {
     if (boot) {
         const tail = scrub(boot.tail.join('\n'), content.bootEnv ?? {});
         summary.addDetails(boot.tail.length > 0 ? `Console, last ${boot.tail.length} lines` : 'Console (empty)', `\n\n<pre>${e(tail)}</pre>\n\n`);
+        const d = boot.diagnosis;
+        if (d) {
+            const calls = traceTail(d, content.bootEnv ?? {});
+            const lines = calls.map(c => c.stopped ? `<strong>${e(c.text)}    &lt;- the program stopped here</strong>` : e(c.text));
+            summary.addDetails(`System calls, last ${calls.length} (diagnosis boot)`, `\n\n${e(diagnosisHeading(d))}\n\n<pre>${lines.join('\n') || '(the trace is empty)'}</pre>\n\n`);
+        }
     }
+    contentsSection(summary, r);
     return summary.addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`);
+}
+/** The image's contents, collapsed: counts and size, the ten largest files, the runner's libraries. */
+function contentsSection(summary, r) {
+    const e = escapeHtml;
+    const c = r.contents;
+    const total = c.files.reduce((n, f) => n + f.size, 0);
+    const count = (fs) => c.files.filter(f => f.filesystem === fs).length;
+    const libraries = c.files.filter(f => f.origin === 'library');
+    const largest = [...c.files]
+        .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
+        .slice(0, 10);
+    const table = (head, rows) => `<table><tr>${head.map(h => `<th>${h}</th>`).join('')}</tr>${rows
+        .map(row => `<tr>${row.map(cell => `<td>${cell}</td>`).join('')}</tr>`)
+        .join('')}</table>`;
+    const libraryRows = libraries.map(f => [
+        `<code>${e(f.path)}</code>`,
+        f.source ? `<code>${e(f.source)}</code>` : 'not on the runner',
+        f.package
+            ? `${e(f.package.name)} ${e(f.package.version)} (${e(f.package.arch)})`
+            : c.packageManager
+                ? '<strong>no package</strong>'
+                : 'no dpkg on the runner'
+    ]);
+    summary.addDetails(`Contents: ${c.files.length} files (${count('root')} root, ${count('boot')} boot), ${e(formatBytes(total))}, ${libraries.length} ${libraries.length === 1 ? 'library' : 'libraries'} from the runner`, `\n\nContent digest <code>${e(c.contentDigest)}</code>; every file in <code>${e(r.contentsPath)}</code>, the SBOM in <code>${e(r.sbomPath)}</code>.\n\n` +
+        `${table(['Largest files', 'Filesystem', 'From', 'Size'], largest.map(f => [
+            `<code>${e(f.path)}</code>`,
+            f.filesystem,
+            f.origin,
+            e(formatBytes(f.size))
+        ]))}\n\n` +
+        (libraries.length > 0
+            ? `${table(['Runner library', 'Copied from', 'Package'], libraryRows)}\n\n`
+            : ''));
 }
 /** Append the summary to the job's; a failure to write it only warns. */
 async function writeSummary(summary) {
@@ -31338,8 +32924,9 @@ async function writeSummary(summary) {
 
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * The action, stage by stage: inputs → plan → Ops → kernel → manifest → build → image facts →
- * outputs → boot test → artifact → summary. Each stage is a module with a typed interface that
+ * The action, stage by stage: inputs → plan (and QEMU's install, when the boot test needs it,
+ * started at once) → Ops → kernel → klibs → manifest → build → image facts → outputs → boot test
+ * (and its diagnosis) → artifact → summary. Each stage is a module with a typed interface that
  * takes its part of the plan; this file only runs them in order and turns a failure into one
  * clear error.
  */
@@ -31364,9 +32951,13 @@ async function writeSummary(summary) {
 
 
 
+
+
+
+
 /** Values shorter than this are not masked: masking "1" or "on" would garble every log line. */
 const MIN_SECRET_LENGTH = 4;
-async function run(env = process.env) {
+async function main_run(env = process.env) {
     let workDir;
     try {
         const inputs = parseInputs({ env, cwd: process.cwd(), tmpdir: external_node_os_.tmpdir() });
@@ -31374,12 +32965,18 @@ async function run(env = process.env) {
         mask(plan.secrets);
         for (const warning of plan.warnings)
             core/* warning */.$e(warning);
+        const qemu = plan.boot && new QemuReady(plan.boot.qemu);
         const dir = (workDir = await (0,promises_.mkdtemp)(external_node_path_.join(plan.tempRoot, 'nanos-image-action-')));
         const cache = new ActionsCache(plan.actionsCache, env);
         const ctx = { policy: retryPolicy(env), tempDir: dir, cache };
         const ops = await core/* group */.Os('Ops', () => installOps(plan.ops, ctx));
         const kernel = await core/* group */.Os('Nanos kernel', () => installKernel(plan.kernel, ctx));
         const { image } = plan;
+        // An exact nanos-version was warned about with the plan; `latest` is known only now.
+        if (plan.kernel.spec.kind === 'latest')
+            for (const warning of warningsBeforeBuild(kernel.version, image.arch, mountPoints(image.manifest)))
+                core/* warning */.$e(warning);
+        await checkKlibs(image, kernel);
         await writeManifest(image.manifest, image.manifestPath);
         await core/* group */.Os(`ops build (${image.program}, Nanos ${kernel.version}, ${image.arch})`, () => buildImage({
             image,
@@ -31393,19 +32990,32 @@ async function run(env = process.env) {
         const facts = await imageFacts(image.path);
         const hashSeconds = ((performance.now() - hashStart) / 1000).toFixed(2);
         core/* info */.pq(`Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`);
-        const report = imageReport(image, ops, kernel, facts);
+        const contents = await core/* group */.Os('Contents', async () => {
+            const found = await readContents(image, plan.contents);
+            core/* info */.pq(`${found.files.length} files (${found.files.filter(f => f.origin === 'library').length} libraries from the runner), content digest ${found.contentDigest}: ${plan.contents.path}`);
+            return found;
+        });
+        const unowned = unownedLibraries(contents);
+        if (unowned)
+            core/* warning */.$e(unowned);
+        const report = imageReport(image, ops, kernel, facts, {
+            contents,
+            path: plan.contents.path,
+            sbomPath: sbomPath(image.path)
+        });
+        await writeSbom(report, contents);
         setImageOutputs(report);
+        checkDigest(contents, plan.contents);
         const summary = { report, env, bootEnv: bootEnv(plan) };
-        if (plan.boot) {
+        if (plan.boot && qemu) {
             const boot = plan.boot;
-            const qemu = await ensureQemu(boot.qemu);
-            summary.boot = await core/* group */.Os(`Boot test (${image.name})`, () => bootTest({ plan: boot, qemu, image, ops, kernel, workDir: dir }));
+            summary.boot = await core/* group */.Os(`Boot test (${image.name}, ${image.arch})`, async () => bootTest({ plan: boot, qemu: await qemu.path(), image, ops, kernel, workDir: dir }));
             setBootOutputs(summary.boot);
             // A broken image never becomes an artifact.
             if (summary.boot.result !== 'passed') {
                 if (plan.summary)
                     await writeSummary(buildSummary(summary));
-                throw new ActionError(bootFailure(summary.boot, summary.bootEnv ?? {}, !!plan.upload));
+                throw new ActionError(failureMessage(summary.boot, summary.bootEnv ?? {}, !!plan.upload));
             }
         }
         const { upload } = plan;
@@ -31430,11 +33040,6 @@ async function run(env = process.env) {
 /** The environment the boot test's program sees: the image's, with `test-env` over it. */
 function bootEnv(plan) {
     return { ...plan.image.manifest.Env, ...plan.boot?.env };
-}
-function bootFailure(boot, env, upload) {
-    const tail = boot.tail.map(line => `  ${scrub(line, env)}`).join('\n');
-    const head = boot.result === 'timed-out' ? 'The boot test timed out' : 'The boot test failed';
-    return `${head}: ${boot.reason}${upload ? ' The image was not uploaded.' : ''} Last console lines (all of them in ${boot.consolePath}, the \`test-console\` output):\n${tail || '  (the console is empty)'}`;
 }
 /**
  * Register secret-looking values before anything could print them (each line of a multi-line

@@ -8,10 +8,16 @@
  */
 import * as path from 'node:path'
 import { InputError } from './errors.js'
+import { normalDigest } from './image/contents.js'
 import { nameProblem, type ManifestInputs, type Profile } from './image/manifest.js'
 import { parseArch, type Arch } from './install/platform.js'
 import { DEFAULT_MIRROR } from './install/urls.js'
-import { DEFAULT_OPS_VERSION, parseVersionSpec, type VersionSpec } from './install/versions.js'
+import {
+  DEFAULT_NANOS_VERSION,
+  DEFAULT_OPS_VERSION,
+  parseVersionSpec,
+  type VersionSpec
+} from './install/versions.js'
 import { InputReader, parseEnvLines, parseMirror, parseMounts, type Env } from './input-parsers.js'
 
 export interface Inputs extends ManifestInputs {
@@ -46,6 +52,8 @@ export interface Inputs extends ManifestInputs {
   cache: boolean
   /** The boot test (`test`, `test-*`, `accel`). */
   test: TestInputs
+  /** `expect-content-digest`, normalised to `sha256:<hex>`. */
+  expectContentDigest?: string
 }
 
 export type Accel = 'auto' | 'kvm' | 'tcg'
@@ -64,6 +72,8 @@ export interface TestInputs {
   /** A regular expression the console must match (multiline). */
   expect?: RegExp
   accel: Accel
+  /** Boot once more with the syscall trace when the test fails (`test-diagnose`). */
+  diagnose: boolean
   /** The KVM device (NANOS_IMAGE_ACTION_KVM_DEVICE lets tests point elsewhere). */
   kvmDevice: string
 }
@@ -179,7 +189,7 @@ export function parseInputs(ctx: InputContext): Inputs {
     opsVersion: versionOf('ops-version', DEFAULT_OPS_VERSION),
     opsSha256,
     opsPath: optionalPath('ops-path'),
-    nanosVersion: versionOf('nanos-version', 'latest'),
+    nanosVersion: versionOf('nanos-version', DEFAULT_NANOS_VERSION),
     checkLatest: r.bool('check-latest', false),
     arch,
     mirror: parseMirror(r.raw('mirror') || DEFAULT_MIRROR, DEFAULT_MIRROR, problems),
@@ -194,10 +204,23 @@ export function parseInputs(ctx: InputContext): Inputs {
     overwrite: r.bool('overwrite', false),
     summary: r.bool('summary', true),
     cache: r.bool('cache', true),
-    test: testInputs(r, optionalPath, ctx.env)
+    test: testInputs(r, optionalPath, ctx.env),
+    expectContentDigest: contentDigestInput(r)
   }
   if (problems.length > 0) throw new InputError(problems)
   return inputs
+}
+
+function contentDigestInput(r: InputReader): string | undefined {
+  const value = r.optional('expect-content-digest')
+  if (value === undefined) return undefined
+  return (
+    normalDigest(value) ??
+    r.fail(
+      'expect-content-digest',
+      'is not a content digest: give the `content-digest` output of the build to compare with, sha256: and 64 hexadecimal characters.'
+    )
+  )
 }
 
 function testInputs(
@@ -247,6 +270,7 @@ function testInputs(
     exitCode,
     expect,
     accel,
+    diagnose: r.bool('test-diagnose', true),
     kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
   }
 }

@@ -1,6 +1,7 @@
 /**
- * The action, stage by stage: inputs → plan → Ops → kernel → manifest → build → image facts →
- * outputs → boot test → artifact → summary. Each stage is a module with a typed interface that
+ * The action, stage by stage: inputs → plan (and QEMU's install, when the boot test needs it,
+ * started at once) → Ops → kernel → klibs → manifest → build → image facts → outputs → boot test
+ * (and its diagnosis) → artifact → summary. Each stage is a module with a typed interface that
  * takes its part of the plan; this file only runs them in order and turns a failure into one
  * clear error.
  */
@@ -8,13 +9,16 @@ import * as core from '@actions/core'
 import { mkdtemp, rm } from 'node:fs/promises'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { ensureQemu } from './boot/qemu.js'
-import { bootTest, type BootResult } from './boot/test.js'
+import { failureMessage } from './boot/explain.js'
+import { warningsBeforeBuild } from './boot/known-problems.js'
+import { QemuReady } from './boot/qemu.js'
+import { bootTest } from './boot/test.js'
 import { ActionError, describe } from './errors.js'
 import { buildImage } from './image/build.js'
+import { checkDigest, readContents, unownedLibraries } from './image/contents.js'
 import { imageFacts } from './image/facts.js'
-import { writeManifest } from './image/manifest.js'
-import { scrub } from './image/secrets.js'
+import { checkKlibs } from './image/klibs.js'
+import { mountPoints, writeManifest } from './image/manifest.js'
 import { parseInputs } from './inputs.js'
 import { ActionsCache } from './install/actions-cache.js'
 import { retryPolicy } from './install/download.js'
@@ -24,6 +28,7 @@ import { makePlan, type Plan } from './plan.js'
 import { uploadImage } from './publish/artifact.js'
 import { setArtifactOutputs, setBootOutputs, setImageOutputs } from './publish/outputs.js'
 import { imageReport } from './publish/report.js'
+import { sbomPath, writeSbom } from './publish/sbom.js'
 import { buildSummary, writeSummary, type SummaryContent } from './publish/summary.js'
 
 /** Values shorter than this are not masked: masking "1" or "on" would garble every log line. */
@@ -36,6 +41,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const plan = await makePlan(inputs)
     mask(plan.secrets)
     for (const warning of plan.warnings) core.warning(warning)
+    const qemu = plan.boot && new QemuReady(plan.boot.qemu)
     const dir = (workDir = await mkdtemp(path.join(plan.tempRoot, 'nanos-image-action-')))
     const cache = new ActionsCache(plan.actionsCache, env)
     const ctx = { policy: retryPolicy(env), tempDir: dir, cache }
@@ -43,6 +49,15 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const ops = await core.group('Ops', () => installOps(plan.ops, ctx))
     const kernel = await core.group('Nanos kernel', () => installKernel(plan.kernel, ctx))
     const { image } = plan
+    // An exact nanos-version was warned about with the plan; `latest` is known only now.
+    if (plan.kernel.spec.kind === 'latest')
+      for (const warning of warningsBeforeBuild(
+        kernel.version,
+        image.arch,
+        mountPoints(image.manifest)
+      ))
+        core.warning(warning)
+    await checkKlibs(image, kernel)
     await writeManifest(image.manifest, image.manifestPath)
     await core.group(`ops build (${image.program}, Nanos ${kernel.version}, ${image.arch})`, () =>
       buildImage({
@@ -60,21 +75,35 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.info(
       `Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`
     )
-    const report = imageReport(image, ops, kernel, facts)
+    const contents = await core.group('Contents', async () => {
+      const found = await readContents(image, plan.contents)
+      core.info(
+        `${found.files.length} files (${found.files.filter(f => f.origin === 'library').length} libraries from the runner), content digest ${found.contentDigest}: ${plan.contents.path}`
+      )
+      return found
+    })
+    const unowned = unownedLibraries(contents)
+    if (unowned) core.warning(unowned)
+    const report = imageReport(image, ops, kernel, facts, {
+      contents,
+      path: plan.contents.path,
+      sbomPath: sbomPath(image.path)
+    })
+    await writeSbom(report, contents)
     setImageOutputs(report)
+    checkDigest(contents, plan.contents)
     const summary: SummaryContent = { report, env, bootEnv: bootEnv(plan) }
 
-    if (plan.boot) {
+    if (plan.boot && qemu) {
       const boot = plan.boot
-      const qemu = await ensureQemu(boot.qemu)
-      summary.boot = await core.group(`Boot test (${image.name})`, () =>
-        bootTest({ plan: boot, qemu, image, ops, kernel, workDir: dir })
+      summary.boot = await core.group(`Boot test (${image.name}, ${image.arch})`, async () =>
+        bootTest({ plan: boot, qemu: await qemu.path(), image, ops, kernel, workDir: dir })
       )
       setBootOutputs(summary.boot)
       // A broken image never becomes an artifact.
       if (summary.boot.result !== 'passed') {
         if (plan.summary) await writeSummary(buildSummary(summary))
-        throw new ActionError(bootFailure(summary.boot, summary.bootEnv ?? {}, !!plan.upload))
+        throw new ActionError(failureMessage(summary.boot, summary.bootEnv ?? {}, !!plan.upload))
       }
     }
 
@@ -97,12 +126,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
 /** The environment the boot test's program sees: the image's, with `test-env` over it. */
 function bootEnv(plan: Plan): Record<string, string> {
   return { ...(plan.image.manifest.Env as Record<string, string> | undefined), ...plan.boot?.env }
-}
-
-function bootFailure(boot: BootResult, env: Record<string, string>, upload: boolean): string {
-  const tail = boot.tail.map(line => `  ${scrub(line, env)}`).join('\n')
-  const head = boot.result === 'timed-out' ? 'The boot test timed out' : 'The boot test failed'
-  return `${head}: ${boot.reason}${upload ? ' The image was not uploaded.' : ''} Last console lines (all of them in ${boot.consolePath}, the \`test-console\` output):\n${tail || '  (the console is empty)'}`
 }
 
 /**

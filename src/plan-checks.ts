@@ -18,14 +18,20 @@ import {
 import * as path from 'node:path'
 import type { InputProblem } from './errors.js'
 import type { ImagePlan } from './image/build.js'
-import { elfArch, ELF_HEADER_BYTES } from './image/elf.js'
+import { elfArch, elfLinkage, ELF_HEADER_BYTES } from './image/elf.js'
 import type { BaseManifest, Manifest } from './image/manifest.js'
 import { validateManifest } from './image/ops-schema.js'
 import type { Inputs } from './inputs.js'
-import type { Arch } from './install/platform.js'
+import type { Arch, Host } from './install/platform.js'
 
+/**
+ * The binary's architecture, from its ELF header, after the checks that need its headers: it is
+ * a program (not a shared library), and a dynamically linked one can be run on this runner, as
+ * ops must run it to find its libraries.
+ */
 export async function binaryArch(
   inputs: Inputs,
+  host: Host,
   problems: InputProblem[]
 ): Promise<Arch | undefined> {
   const fail = (message: string): undefined =>
@@ -41,16 +47,35 @@ export async function binaryArch(
         ? 'is a directory: give the compiled program file inside it.'
         : 'is not a regular file.'
     )
-  const header = Buffer.alloc(ELF_HEADER_BYTES)
   const handle = await open(inputs.binary, 'r')
-  let length: number
+  const read = async (offset: number, length: number): Promise<Buffer> => {
+    const buffer = Buffer.alloc(Math.max(0, length))
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset)
+    return buffer.subarray(0, bytesRead)
+  }
+  let result: ReturnType<typeof elfArch>
+  let linkage: Awaited<ReturnType<typeof elfLinkage>> | undefined
   try {
-    ;({ bytesRead: length } = await handle.read(header, 0, ELF_HEADER_BYTES, 0))
+    result = elfArch(await read(0, ELF_HEADER_BYTES))
+    if (!('problem' in result)) linkage = await elfLinkage(read)
   } finally {
     await handle.close()
   }
-  const result = elfArch(header.subarray(0, length))
   if ('problem' in result) return fail(result.problem)
+  if (linkage?.sharedLibrary)
+    return fail(
+      'is a shared library (an ELF of type ET_DYN with no interpreter and no PIE flag), not a program: ops would build an image that cannot run it. Give the executable that uses the library, or link it as a static PIE (-static-pie) if it is meant to run on its own.'
+    )
+  if (
+    linkage &&
+    linkage.needed > 0 &&
+    result.arch !== host.arch &&
+    !(await runsHere(result.arch, linkage.interpreter))
+  ) {
+    fail(
+      `is a dynamically linked ${result.arch} program, and this runner is ${host.arch}: ops finds a dynamic program's libraries by running it on the build runner (LD_TRACE_LOADED_OBJECTS), which cannot run a program of another architecture. Link it statically (e.g. gcc -static, or a musl target), or build the image on a runner of the program's architecture (${result.arch === 'arm64' ? 'runs-on: ubuntu-24.04-arm' : 'runs-on: ubuntu-latest'}).`
+    )
+  }
   if (inputs.arch && inputs.arch !== result.arch) {
     problems.push({
       input: 'arch',
@@ -58,6 +83,20 @@ export async function binaryArch(
     })
   }
   return result.arch
+}
+
+/**
+ * Whether this runner can run a program of another architecture anyway: binfmt_misc hands its
+ * machine to an emulator, and its dynamic loader is installed (multiarch).
+ */
+async function runsHere(arch: Arch, interpreter: string | undefined): Promise<boolean> {
+  const handler = arch === 'arm64' ? 'qemu-aarch64' : 'qemu-x86_64'
+  const entry = await readFile(`/proc/sys/fs/binfmt_misc/${handler}`, 'utf8').catch(() => '')
+  return (
+    /^enabled/m.test(entry) &&
+    interpreter !== undefined &&
+    (await stat(interpreter).catch(() => undefined)) !== undefined
+  )
 }
 
 export async function readBase(

@@ -4,10 +4,12 @@
  * one `InputError`, before any download starts.
  */
 import * as path from 'node:path'
+import { warningsBeforeBuild } from './boot/known-problems.js'
 import { InputError, type InputProblem } from './errors.js'
 import type { BootPlan } from './boot/test.js'
 import type { ImagePlan } from './image/build.js'
-import { composeManifest } from './image/manifest.js'
+import type { ContentsPlan } from './image/contents.js'
+import { composeManifest, mountPoints } from './image/manifest.js'
 import { secretKeys } from './image/secrets.js'
 import type { Inputs } from './inputs.js'
 import type { KernelPlan } from './install/kernel.js'
@@ -30,6 +32,7 @@ export interface Plan {
   ops: OpsPlan
   kernel: KernelPlan
   image: ImagePlan
+  contents: ContentsPlan
   /** undefined: `test: false`. */
   boot?: BootPlan
   /** undefined: `upload: false`. */
@@ -62,7 +65,7 @@ export async function makePlan(
     ])
   }
 
-  const arch = (await binaryArch(inputs, problems)) ?? inputs.arch ?? 'amd64'
+  const arch = (await binaryArch(inputs, host, problems)) ?? inputs.arch ?? 'amd64'
   const base = inputs.manifest ? await readBase(inputs.manifest, problems) : undefined
   const composed = composeManifest(inputs, base, arch, problems)
   await checkIncluded(inputs, composed.manifest, problems)
@@ -90,10 +93,11 @@ export async function makePlan(
     binary: inputs.binary,
     workingDirectory: inputs.workingDirectory,
     path: imagePath,
-    manifestPath: `${imagePath}.manifest.json`
+    manifestPath: `${imagePath}.manifest.json`,
+    klibsInput: inputs.klibs ? 'klibs' : 'manifest'
   }
   checkNotOverwritten(inputs, image, problems)
-  const boot = await bootPlan(inputs.test, image, problems)
+  const boot = await bootPlan(inputs.test, image, host, problems)
   const upload = inputs.upload ? uploadPlan(inputs, image.name, problems) : undefined
   if (problems.length === 0) await checkWritable(inputs.outputDir, problems)
   if (problems.length > 0) throw new InputError(problems)
@@ -117,6 +121,7 @@ export async function makePlan(
       mirror: inputs.mirror
     },
     image,
+    contents: { path: `${image.path}.contents.json`, expectDigest: inputs.expectContentDigest },
     boot,
     upload,
     summary: inputs.summary,
@@ -125,6 +130,9 @@ export async function makePlan(
     warnings: [
       ...composed.warnings,
       ...mirrorWarnings(inputs.mirror),
+      ...(inputs.nanosVersion.kind === 'exact'
+        ? warningsBeforeBuild(inputs.nanosVersion.version, arch, mountPoints(image.manifest))
+        : []),
       ...(upload ? secretWarnings(secrets, inputs) : [])
     ],
     secrets: secrets.map(key => env[key])

@@ -20,21 +20,39 @@ const COMPILERS: Record<Arch, string> = { amd64: 'gcc', arm64: 'aarch64-linux-gn
 const PACKAGES: Record<Arch, string> = { amd64: 'gcc', arm64: 'gcc-aarch64-linux-gnu' }
 const FLAGS = ['-std=c11', '-D_GNU_SOURCE', '-O2', '-Wall', '-Wextra', '-Werror']
 
-/** The compiled program (path in the cache); `name` is a file of programs/ without `.c`. */
-export function program(name: string, arch: Arch = 'amd64', link: Link = 'static'): string {
+/**
+ * The compiled program (path in the cache); `name` is a file of programs/ without `.c`. `libs`
+ * are runtime libraries it must need besides libc (linked by file name, e.g. `libzstd.so.1`,
+ * so that no -dev package is needed), for a dynamic program.
+ */
+export function program(
+  name: string,
+  arch: Arch = 'amd64',
+  link: Link = 'static',
+  libs: string[] = []
+): string {
   const source = path.join(SOURCES, `${name}.c`)
-  const recipe = [COMPILERS[arch], ...FLAGS, link === 'static' ? '-static' : '']
+  const recipe = [
+    COMPILERS[arch],
+    ...FLAGS,
+    link === 'static' ? '-static' : '',
+    ...(libs.length > 0 ? ['-Wl,--no-as-needed', ...libs.map(l => `-l:${l}`)] : [])
+  ]
   const hash = createHash('sha256')
     .update(fs.readFileSync(source))
     .update(recipe.join(' '))
     .digest('hex')
     .slice(0, 16)
   const out = path.join(CACHE, `${name}-${arch}-${link}-${hash}`)
+  const tail = recipe.slice(1).filter(Boolean)
   if (fs.existsSync(out)) return out
   fs.mkdirSync(CACHE, { recursive: true })
   const partial = `${out}.${randomUUID()}.partial`
   try {
-    execFileSync(COMPILERS[arch], [...recipe.slice(1).filter(Boolean), '-o', partial, source], {
+    // Libraries come after the source, as the linker resolves left to right.
+    const flags = tail.filter(f => !f.startsWith('-l:') && f !== '-Wl,--no-as-needed')
+    const linked = tail.filter(f => f.startsWith('-l:') || f === '-Wl,--no-as-needed')
+    execFileSync(COMPILERS[arch], [...flags, '-o', partial, source, ...linked], {
       stdio: ['ignore', 'pipe', 'pipe']
     })
   } catch (error) {

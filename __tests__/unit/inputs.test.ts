@@ -32,7 +32,7 @@ describe('parseInputs', () => {
     expect(i.readonlyRootfs).toBeUndefined()
     expect(i.profile).toBe('gevulot')
     expect(i.opsVersion).toEqual({ kind: 'exact', version: '0.1.46' })
-    expect(i.nanosVersion).toEqual({ kind: 'latest' })
+    expect(i.nanosVersion).toEqual({ kind: 'exact', version: '0.1.54' })
     expect(i.mirror).toBe('https://storage.googleapis.com')
     expect(i.outputDir).toBe('/runner/tmp/nanos-images')
     expect(i).toMatchObject({

@@ -12,11 +12,69 @@ const report: ImageReport = {
   nanosVersion: '0.1.54',
   arch: 'amd64',
   cacheHit: true,
-  cacheSource: 'ops=tool-cache,nanos=actions-cache'
+  cacheSource: 'ops=tool-cache,nanos=actions-cache',
+  contentsPath: '/tmp/out/prover.contents.json',
+  sbomPath: '/tmp/out/prover.cdx.json',
+  contents: {
+    schema: 'nanos-image-action/contents/v1',
+    contentDigest: `sha256:${'d'.repeat(64)}`,
+    image: { name: 'prover', arch: 'amd64' },
+    args: ['prover'],
+    envKeys: ['API_TOKEN', 'RUST_LOG'],
+    mounts: { '%0': '/workspace' },
+    klibs: [],
+    settings: {},
+    files: [
+      {
+        path: '/prover',
+        filesystem: 'root',
+        size: 3000,
+        sha256: 'e'.repeat(64),
+        origin: 'program'
+      },
+      {
+        path: '/lib/x86_64-linux-gnu/libc.so.6',
+        filesystem: 'root',
+        size: 2000,
+        sha256: 'f'.repeat(64),
+        origin: 'library',
+        source: '/lib/x86_64-linux-gnu/libc.so.6',
+        package: { name: 'libc6', version: '2.39-0ubuntu8', arch: 'amd64' }
+      },
+      {
+        path: '/opt/<x>/libfoo.so',
+        filesystem: 'root',
+        size: 10,
+        sha256: '0'.repeat(64),
+        origin: 'library',
+        source: '/opt/<x>/libfoo.so'
+      },
+      { path: '/kernel', filesystem: 'boot', size: 9000, sha256: '1'.repeat(64), origin: 'kernel' }
+    ],
+    links: [],
+    directories: [],
+    packageManager: true
+  }
 }
 const env = { GITHUB_REPOSITORY: 'o/r', GITHUB_RUN_ID: '42' }
 
 describe('summary', () => {
+  it('shows the contents, collapsed: counts, size, the largest files, the runner libraries and their packages', () => {
+    const md = buildSummary({ report, env }).stringify()
+    const contents =
+      /<details><summary>Contents: 4 files \(3 root, 1 boot\), 13\.7 KiB \(14010 bytes\), 2 libraries from the runner<\/summary>([\s\S]*?)<\/details>/.exec(
+        md
+      )
+    expect(contents).not.toBeNull()
+    const body = contents?.[1] ?? ''
+    expect(body).toContain(`sha256:${'d'.repeat(64)}`)
+    // Largest first.
+    expect(body.indexOf('<code>/kernel</code>')).toBeLessThan(body.indexOf('<code>/prover</code>'))
+    expect(body).toContain('libc6 2.39-0ubuntu8 (amd64)')
+    expect(body).toContain('<code>/opt/&lt;x&gt;/libfoo.so</code>')
+    expect(body).toMatch(/libfoo\.so<\/code><\/td><td>[^]*?<strong>no package<\/strong>/)
+  })
+
   it('shows the facts and a host-relative artifact link', () => {
     const md = buildSummary({
       report,
@@ -59,8 +117,10 @@ describe('summary', () => {
       bootEnv: { API_TOKEN: 's3cr3t-value', MODE: 'selftest' },
       boot: {
         result: 'failed',
+        kind: 'exit-code',
         exitCode: 3,
         reason: 'x',
+        evidence: [],
         accel: 'tcg',
         seconds: 1.234,
         consolePath: '/c',
@@ -69,7 +129,9 @@ describe('summary', () => {
         twin: true
       }
     }).stringify()
-    expect(md).toMatch(/Boot test<\/th><td><strong>failed<\/strong> \(a twin with debug_exit\)/)
+    expect(md).toMatch(
+      /Boot test<\/th><td><strong>failed<\/strong> \(exit-code\), a twin with debug_exit/
+    )
     expect(md).toContain('<td>3</td>')
     expect(md).toContain('<td>tcg</td>')
     expect(md).toContain('<td>1.23</td>')

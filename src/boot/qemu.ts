@@ -1,104 +1,87 @@
 /**
- * QEMU as a Gevulot node runs it (nanos-boot.md): q35, `-cpu max`, the raw image read-only
- * behind virtio-scsi, `isa-debug-exit` (the exit status), the workspace as a 9p share with
- * `mount_tag=0`, the serial console on stdout, and `-no-reboot` so that a reset ends the run
- * instead of looping. Also: finding QEMU, installing it where that is allowed, and whether KVM
- * can be opened.
+ * QEMU on the runner: finding the program the image's machine needs, installing its package
+ * with apt-get where that is allowed (started as soon as the plan knows it is needed, so that it
+ * runs while Ops and the kernel download and the image builds), and whether KVM can be opened.
  */
 import * as core from '@actions/core'
 import { exec } from '@actions/exec'
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { constants } from 'node:fs'
 import { access } from 'node:fs/promises'
-import * as path from 'node:path'
 import { ActionError } from '../errors.js'
+import { which } from '../install/platform.js'
 
-export const QEMU_BINARY = 'qemu-system-x86_64'
-export const QEMU_PACKAGE = 'qemu-system-x86'
+/** How a missing QEMU can be installed: through passwordless sudo, or as root. */
+export type InstallMethod = 'sudo' | 'root'
 
-export type Accelerator = 'kvm' | 'tcg'
-
-export interface QemuMachine {
-  /** The raw image, attached read-only. */
-  image: string
-  /** The host folder shared as the workspace (9p mount_tag 0, the program's /workspace). */
-  workspace: string
-  accel: Accelerator
-  cpus: number
-  /** `-m` value, e.g. 2G or 512M. */
-  memory: string
-}
-
-export function qemuArgs(m: QemuMachine): string[] {
-  return [
-    ...['-machine', `q35,accel=${m.accel}`, '-cpu', 'max'],
-    ...['-smp', String(m.cpus), '-m', m.memory],
-    ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot'],
-    ...['-device', 'isa-debug-exit', '-device', 'virtio-rng-pci'],
-    ...['-drive', `file=${qemuOption(m.image)},format=raw,if=none,id=hd0,readonly=on`],
-    ...['-device', 'virtio-scsi-pci,id=scsi0', '-device', 'scsi-hd,bus=scsi0.0,drive=hd0'],
-    // An explicit id: without one QEMU names the fsdev after the tag, and "0" is not a valid id.
-    ...[
-      '-virtfs',
-      `local,path=${qemuOption(m.workspace)},mount_tag=0,security_model=none,multidevs=remap,id=ws0`
-    ],
-    ...['-serial', 'stdio']
-  ]
-}
-
-/** A value inside a QEMU option list: commas are doubled. */
-function qemuOption(value: string): string {
-  return value.replace(/,/g, ',,')
-}
-
-/** The first executable `name` on PATH. */
-export function which(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
-    const file = path.join(dir, name)
-    try {
-      accessSync(file, constants.X_OK)
-      return file
-    } catch {
-      // not here
-    }
-  }
-  return undefined
-}
+/** QEMU for the boot test, as the plan found it: its path, or how to install it. */
+export type QemuPlan =
+  | { binary: string; package: string; path: string }
+  | { binary: string; package: string; install: InstallMethod }
 
 /** How QEMU can be installed here: through passwordless sudo, as root, or not at all. */
-export function installMethod(): 'sudo' | 'root' | undefined {
+export function installMethod(): InstallMethod | undefined {
   if (!which('apt-get')) return undefined
   if (which('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0)
     return 'sudo'
   return process.getuid?.() === 0 ? 'root' : undefined
 }
 
-/** QEMU's path: the one found by the plan, or installed now. */
-export async function ensureQemu(qemu: string | { install: 'sudo' | 'root' }): Promise<string> {
-  if (typeof qemu === 'string') return qemu
-  return core.group(`Install ${QEMU_PACKAGE}`, () => installQemu(qemu.install))
+/**
+ * QEMU's path, ready when the boot test needs it. An install starts at once, quietly (its output
+ * is kept, and shown only when it fails), so it overlaps the downloads and the build; awaiting
+ * `path` reports how long it took.
+ */
+export class QemuReady {
+  private readonly started = performance.now()
+  private readonly install?: Promise<string>
+
+  constructor(private readonly plan: QemuPlan) {
+    if ('install' in plan) {
+      this.install = installQemu(plan)
+      this.install.catch(() => undefined) // awaited (and reported) by path()
+    }
+  }
+
+  async path(): Promise<string> {
+    if ('path' in this.plan) return this.plan.path
+    const installed = await (this.install as Promise<string>)
+    core.info(
+      `Installed ${this.plan.package} with apt-get, started with the build ${((performance.now() - this.started) / 1000).toFixed(1)} s ago: ${installed}`
+    )
+    return installed
+  }
 }
 
-/** Install QEMU with apt-get and return its path. */
-export async function installQemu(method: 'sudo' | 'root'): Promise<string> {
+async function installQemu(plan: { binary: string; package: string; install: InstallMethod }) {
+  const output: string[] = []
+  const quiet = {
+    silent: true,
+    listeners: { stdline: (l: string) => output.push(l), errline: (l: string) => output.push(l) }
+  }
   const run = (args: string[]): Promise<number> =>
-    method === 'sudo'
-      ? exec('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args])
-      : exec('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
-  core.info(`${QEMU_BINARY} is not installed: installing ${QEMU_PACKAGE} with apt-get`)
+    plan.install === 'sudo'
+      ? exec('sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...args], quiet)
+      : exec('apt-get', args, {
+          ...quiet,
+          env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' }
+        })
+  core.info(
+    `${plan.binary} is not installed: installing ${plan.package} with apt-get while the image builds`
+  )
   try {
     await run(['update', '-q'])
-    await run(['install', '-y', '-q', '--no-install-recommends', QEMU_PACKAGE])
+    await run(['install', '-y', '-q', '--no-install-recommends', plan.package])
   } catch (error) {
     throw new ActionError(
-      `Could not install ${QEMU_PACKAGE} for the boot test (${(error as Error).message}): install it before this step, or set \`test: false\`.`,
+      `Could not install ${plan.package} for the boot test (${(error as Error).message}): install it before this step, or set \`test: false\`. apt-get said:\n${output.slice(-20).join('\n')}`,
       { cause: error }
     )
   }
-  const installed = which(QEMU_BINARY)
+  const installed = which(plan.binary)
   if (!installed)
     throw new ActionError(
-      `apt-get installed ${QEMU_PACKAGE}, but there is still no ${QEMU_BINARY} on PATH.`
+      `apt-get installed ${plan.package}, but there is still no ${plan.binary} on PATH.`
     )
   return installed
 }

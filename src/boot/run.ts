@@ -1,7 +1,9 @@
 /**
  * One QEMU run: the serial console (QEMU's stdout) goes to a file and, line by line, to a
  * listener; QEMU's own messages (stderr) are kept apart. After `timeoutMs` QEMU's whole process
- * group is stopped (SIGTERM, then SIGKILL), so nothing it started is left running.
+ * group is stopped (SIGTERM, then SIGKILL), so nothing it started is left running; so it is
+ * `FAULT_GRACE_MS` after the listener says the kernel faulted (a faulted x86-64 kernel often
+ * keeps QEMU running), which leaves time for the rest of its report.
  */
 import { spawn } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -11,15 +13,27 @@ export interface QemuRun {
   status: number | null
   signal: NodeJS.Signals | null
   timedOut: boolean
+  /** Stopped because the console showed a kernel fault. */
+  stoppedAfterFault: boolean
   /** QEMU's own messages. */
   stderr: string
   seconds: number
 }
 
+/** How long a faulted kernel may go on printing before QEMU is stopped. */
+export const FAULT_GRACE_MS = 1500
+
+export interface RunOptions {
+  timeoutMs: number
+  consoleFile: string
+  /** Each console line; returns true when the line shows the kernel faulted. */
+  onLine?: (line: string) => boolean | void
+}
+
 export async function runQemu(
   binary: string,
   args: readonly string[],
-  opts: { timeoutMs: number; consoleFile: string; onLine?: (line: string) => void }
+  opts: RunOptions
 ): Promise<QemuRun> {
   const started = performance.now()
   const sink = createWriteStream(opts.consoleFile)
@@ -31,13 +45,14 @@ export async function runQemu(
     if (!opts.onLine) return
     const lines = (pending + chunk.toString('utf8')).split('\n')
     pending = lines.pop() ?? ''
-    for (const line of lines) opts.onLine(line)
+    for (const line of lines) if (opts.onLine(line) === true) stopAfterFault()
   })
   child.stderr.on('data', (chunk: Buffer) => {
     if (stderr.reduce((n, b) => n + b.length, 0) < 64 * 1024) stderr.push(chunk)
   })
 
   let timedOut = false
+  let stoppedAfterFault = false
   const signalGroup = (signal: NodeJS.Signals): void => {
     try {
       if (child.pid !== undefined) process.kill(-child.pid, signal)
@@ -46,11 +61,24 @@ export async function runQemu(
     }
   }
   let killer: NodeJS.Timeout | undefined
-  const timer = setTimeout(() => {
-    timedOut = true
+  let grace: NodeJS.Timeout | undefined
+  const stop = (): void => {
     signalGroup('SIGTERM')
     killer = setTimeout(() => signalGroup('SIGKILL'), 2000)
+  }
+  const timer = setTimeout(() => {
+    if (stoppedAfterFault) return
+    timedOut = true
+    stop()
   }, opts.timeoutMs)
+  function stopAfterFault(): void {
+    if (grace || timedOut) return
+    grace = setTimeout(() => {
+      stoppedAfterFault = true
+      clearTimeout(timer)
+      stop()
+    }, FAULT_GRACE_MS)
+  }
 
   const { status, signal } = await new Promise<{
     status: number | null
@@ -60,6 +88,7 @@ export async function runQemu(
     child.once('close', (code, sig) => resolve({ status: code, signal: sig }))
   }).finally(() => {
     clearTimeout(timer)
+    clearTimeout(grace)
     clearTimeout(killer)
   })
   // Anything QEMU started shares its group: nothing may outlive the test.
@@ -70,6 +99,7 @@ export async function runQemu(
     status,
     signal,
     timedOut,
+    stoppedAfterFault,
     stderr: Buffer.concat(stderr).toString('utf8'),
     seconds: (performance.now() - started) / 1000
   }

@@ -1,25 +1,25 @@
 /**
- * The boot test: boot the image the way a Gevulot node does (qemu.ts) against a fresh copy of
- * the sample workspace, read the program's exit code (twin.ts, verdict.ts), and say whether it
- * passed. The console is streamed into the log (workflow commands in it are not obeyed) and
- * kept in a file; the shared folder is kept too, with what the program wrote.
+ * The boot test: boot the image's twin in the machine of its architecture (machine/), the
+ * x86-64 one as a Gevulot node does, against a fresh copy of the sample workspace; read what
+ * happened (console.ts, verdict.ts); and when it did not pass, boot it once more with the
+ * syscall trace on (diagnose.ts) and look the symptoms up among the kernel's known problems.
+ * The console is streamed into the log (workflow commands in it are not obeyed) and kept in a
+ * file; the shared folder is kept too, with what the program wrote.
  */
 import * as core from '@actions/core'
-import { randomUUID } from 'node:crypto'
-import { cp, mkdir, open, rm } from 'node:fs/promises'
-import * as path from 'node:path'
 import { ActionError } from '../errors.js'
-import { buildImage, type ImagePlan } from '../image/build.js'
-import { writeManifest } from '../image/manifest.js'
+import type { ImagePlan } from '../image/build.js'
 import type { Kernel } from '../install/kernel.js'
 import type { OpsTool } from '../install/ops.js'
-import { kvmOpens, qemuArgs, type Accelerator } from './qemu.js'
-import { runQemu, type QemuRun } from './run.js'
+import type { Arch } from '../install/platform.js'
+import { boot, buildVariant, type Attempt } from './attempt.js'
+import { consoleTail } from './console.js'
+import { diagnose, type Diagnosis } from './diagnose.js'
+import { knownProblem, type KnownProblem } from './known-problems.js'
+import { machineFor, type Accelerator } from './machine/index.js'
+import { kvmOpens, type QemuPlan } from './qemu.js'
 import { twinManifest } from './twin.js'
-import { consoleTail, verdict, type TestResult, type Verdict } from './verdict.js'
-
-/** How much of the console the verdict reads (from the end): a prover may log a lot. */
-const CONSOLE_READ_LIMIT = 16 * 1024 * 1024
+import type { Verdict } from './verdict.js'
 
 /** The boot test, as the plan decided it. */
 export interface BootPlan {
@@ -32,6 +32,8 @@ export interface BootPlan {
   exitCodes: number[]
   expect?: RegExp
   accel: 'auto' | Accelerator
+  /** The runner's architecture: KVM runs only an image of the same one. */
+  hostArch: Arch
   /** The device `auto` and `kvm` open. */
   kvmDevice: string
   cpus: number
@@ -40,14 +42,20 @@ export interface BootPlan {
   consolePath: string
   /** The folder shared as the workspace (kept after the step). */
   workspacePath: string
-  /** QEMU's path, or how to install it first. */
-  qemu: string | { install: 'sudo' | 'root' }
+  /** Boot once more with the syscall trace when the test fails (`test-diagnose`). */
+  diagnose: boolean
+  /** The diagnosis boot's budget: `test-timeout`, at most 120 s. */
+  diagnoseSeconds: number
+  /** Where the diagnosis boot's console (the trace) and workspace go. */
+  tracePath: string
+  diagnosisWorkspacePath: string
+  /** Where the image mounts volumes (its workspace), as the manifest says. */
+  mounts: string[]
+  /** QEMU's program for the image's machine, found or to be installed. */
+  qemu: QemuPlan
 }
 
-export interface BootResult {
-  result: TestResult
-  exitCode?: number
-  reason: string
+export interface BootResult extends Verdict {
   accel: Accelerator
   seconds: number
   consolePath: string
@@ -56,10 +64,14 @@ export interface BootResult {
   tail: string[]
   /** A twin was built (the image itself does not report its exit code). */
   twin: boolean
+  diagnosis?: Diagnosis
+  /** The kernel problem the symptoms match. */
+  known?: KnownProblem
 }
 
 export interface BootRequest {
   plan: BootPlan
+  /** QEMU's path (installed by now). */
   qemu: string
   image: ImagePlan
   ops: OpsTool
@@ -68,12 +80,21 @@ export interface BootRequest {
 }
 
 export async function bootTest(req: BootRequest): Promise<BootResult> {
-  const { plan } = req
+  const { plan, image } = req
+  const machine = machineFor(image.arch)
   const bootImage = await imageToBoot(req)
-  let accel: Accelerator =
-    plan.accel === 'auto' ? ((await kvmOpens(plan.kvmDevice)) ? 'kvm' : 'tcg') : plan.accel
-  let attempt = await boot(req, bootImage, accel)
-  if (attempt.verdict.startFailure && accel === 'kvm') {
+  let accel: Accelerator = await chooseAccel(plan, image.arch)
+  const once = (a: Accelerator): Promise<Attempt> =>
+    boot(req, machine, {
+      image: bootImage,
+      accel: a,
+      consolePath: plan.consolePath,
+      workspacePath: plan.workspacePath,
+      timeoutSeconds: plan.timeoutSeconds,
+      stream: true
+    })
+  let attempt = await once(accel)
+  if (attempt.verdict.kind === 'no-start' && accel === 'kvm') {
     const why = attempt.verdict.reason
     if (plan.accel === 'kvm')
       throw new ActionError(
@@ -83,19 +104,43 @@ export async function bootTest(req: BootRequest): Promise<BootResult> {
       `QEMU could not run the VM under KVM (${why}), as on hosts with nested virtualisation; booting again under TCG (software emulation, slower).`
     )
     accel = 'tcg'
-    attempt = await boot(req, bootImage, accel)
+    attempt = await once(accel)
   }
-  if (attempt.verdict.startFailure)
-    throw new ActionError(`QEMU could not start the VM: ${attempt.verdict.reason}`)
+  const first = attempt.verdict
+  const diagnosis =
+    first.result !== 'passed' && first.kind !== 'no-start' && plan.diagnose
+      ? await diagnose(req, machine, accel, first)
+      : undefined
+  const known =
+    first.kind === undefined
+      ? undefined
+      : knownProblem({
+          nanosVersion: req.kernel.version,
+          arch: image.arch,
+          kind: diagnosis?.verdict.kind === 'kernel-fault' ? 'kernel-fault' : first.kind,
+          console: `${attempt.console}\n${diagnosis?.console ?? ''}`,
+          calls: diagnosis?.calls,
+          stopped: diagnosis?.stopped,
+          mounts: plan.mounts
+        })
   return {
-    ...attempt.verdict,
+    ...first,
     accel,
     seconds: attempt.run.seconds,
     consolePath: plan.consolePath,
     workspacePath: plan.workspacePath,
     tail: consoleTail(attempt.console),
-    twin: bootImage !== req.image.path
+    twin: bootImage !== image.path,
+    diagnosis,
+    known
   }
+}
+
+/** KVM when asked, or (auto) when the image is the runner's architecture and KVM opens. */
+async function chooseAccel(plan: BootPlan, arch: Arch): Promise<Accelerator> {
+  if (plan.accel !== 'auto') return plan.accel
+  if (arch !== plan.hostArch) return 'tcg'
+  return (await kvmOpens(plan.kvmDevice)) ? 'kvm' : 'tcg'
 }
 
 /** The image itself when it reports its exit code unchanged, else its twin (built now). */
@@ -106,9 +151,6 @@ async function imageToBoot(req: BootRequest): Promise<string> {
     core.info('The image reports its exit code (debug_exit): booting it as it is.')
     return image.path
   }
-  const dir = path.join(req.workDir, `boot-${randomUUID()}`)
-  const manifestPath = path.join(dir, `${image.name}.manifest.json`)
-  await writeManifest(twin.manifest, manifestPath)
   const changes = [
     'debug_exit added',
     ...twin.dropped.map(key => `${key} left out`),
@@ -116,76 +158,5 @@ async function imageToBoot(req: BootRequest): Promise<string> {
     ...(plan.args ? ['test-args as Args'] : [])
   ]
   core.info(`Booting a twin of the image built from the same manifest (${changes.join(', ')}).`)
-  return buildImage({
-    image: { ...image, manifest: twin.manifest },
-    manifestPath,
-    dest: path.join(dir, image.name),
-    ops: req.ops,
-    kernel: req.kernel,
-    workDir: req.workDir
-  })
-}
-
-async function boot(
-  req: BootRequest,
-  image: string,
-  accel: Accelerator
-): Promise<{ run: QemuRun; console: string; verdict: Verdict }> {
-  const { plan } = req
-  await freshWorkspace(plan)
-  await mkdir(path.dirname(plan.consolePath), { recursive: true })
-  const args = qemuArgs({
-    image,
-    workspace: plan.workspacePath,
-    accel,
-    cpus: plan.cpus,
-    memory: plan.memory
-  })
-  core.info(`${req.qemu} ${args.join(' ')}`)
-  // The program's output must not act as workflow commands.
-  const token = randomUUID()
-  core.info(`::stop-commands::${token}`)
-  let run: QemuRun
-  try {
-    run = await runQemu(req.qemu, args, {
-      timeoutMs: plan.timeoutSeconds * 1000,
-      consoleFile: plan.consolePath,
-      onLine: line => core.info(line)
-    })
-  } finally {
-    core.info(`::${token}::`)
-  }
-  if (run.stderr.trim()) core.info(`QEMU's own messages:\n${run.stderr.trimEnd()}`)
-  const console = await consoleText(plan.consolePath)
-  const result = verdict(run, console, {
-    exitCodes: plan.exitCodes,
-    expect: plan.expect,
-    timeoutSeconds: plan.timeoutSeconds
-  })
-  core.info(
-    `QEMU (${accel}) ended after ${run.seconds.toFixed(2)} s: ${run.timedOut ? 'stopped at the timeout' : run.signal ? `signal ${run.signal}` : `exit status ${run.status}`}`
-  )
-  return { run, console, verdict: result }
-}
-
-/** The console as text: all of it, or its last 16 MiB for a program that printed more. */
-async function consoleText(file: string): Promise<string> {
-  const handle = await open(file, 'r')
-  try {
-    const { size } = await handle.stat()
-    const length = Math.min(size, CONSOLE_READ_LIMIT)
-    const buffer = Buffer.alloc(length)
-    await handle.read(buffer, 0, length, size - length)
-    return buffer.toString('utf8')
-  } finally {
-    await handle.close()
-  }
-}
-
-/** The shared folder, emptied, then filled with a copy of `test-workspace`. */
-async function freshWorkspace(plan: BootPlan): Promise<void> {
-  await rm(plan.workspacePath, { recursive: true, force: true })
-  await mkdir(plan.workspacePath, { recursive: true })
-  if (plan.workspace)
-    await cp(plan.workspace, plan.workspacePath, { recursive: true, verbatimSymlinks: true })
+  return buildVariant(req, twin.manifest, 'boot')
 }

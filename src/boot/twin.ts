@@ -63,3 +63,23 @@ export function expectedExitCodes(manifest: Manifest): number[] {
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value]
   return list.map(v => Number(v)).filter(n => Number.isInteger(n) && n >= 0 && n <= 255)
 }
+
+/** The klib that prints every system call, shipped in every Nanos release. */
+export const TRACE_KLIB = 'strace'
+
+/**
+ * The diagnosis twin: the test twin with Nanos's syscall trace on (the `strace` klib and
+ * `ManifestPassthrough.debugsyscalls`), so that the console shows the program's system calls.
+ * `klibDir` replaces the manifest's KlibDir when the klib had to be put beside the user's.
+ */
+export function traceManifest(twin: Manifest, klibDir?: string): Manifest {
+  const m: Manifest = structuredClone(twin)
+  const klibs = (m.Klibs as string[] | undefined) ?? []
+  if (!klibs.includes(TRACE_KLIB)) m.Klibs = [...klibs, TRACE_KLIB]
+  m.ManifestPassthrough = {
+    ...(m.ManifestPassthrough as Record<string, unknown> | undefined),
+    debugsyscalls: 't'
+  }
+  if (klibDir) m.KlibDir = klibDir
+  return m
+}

@@ -12,11 +12,11 @@ import { copyFile, cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises
 import * as path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { ActionError } from '../errors.js'
-import type { Kernel } from '../install/kernel.js'
 import { openOpsHome } from '../install/ops-home.js'
 import type { OpsTool } from '../install/ops.js'
 import type { Arch } from '../install/platform.js'
 import { kernelDirName } from '../install/urls.js'
+import { releaseFile, type Kernel } from '../install/kernel.js'
 import type { Manifest } from './manifest.js'
 import { stageInputs } from './stage.js'
 
@@ -35,6 +35,8 @@ export interface ImagePlan {
   path: string
   /** Where the manifest ops reads goes: `<output-dir>/<name>.manifest.json`. */
   manifestPath: string
+  /** The input its Klibs came from, to name in an error: `klibs` or `manifest`. */
+  klibsInput: string
 }
 
 export interface BuildRequest {
@@ -123,7 +125,7 @@ export async function buildImage(req: BuildRequest): Promise<string> {
 /** The cached kernel release and common files, copied where ops looks for them. */
 async function layOutKernel(opsHome: string, kernel: Kernel): Promise<void> {
   const release = path.join(opsHome, kernelDirName(kernel.version, kernel.arch))
-  await cp(path.join(kernel.dir, 'release'), release, { recursive: true })
+  await cp(releaseFile(kernel, '.'), release, { recursive: true })
   const common = path.join(kernel.dir, 'common')
   if ((await stat(common).catch(() => undefined))?.isDirectory()) {
     await cp(common, path.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true })

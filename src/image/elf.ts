@@ -1,6 +1,7 @@
 /**
- * The binary's ELF header: is it a 64-bit Linux program for a machine Nanos runs on? Pure:
- * it looks at the first bytes only, which `preflight.ts` reads.
+ * The binary's ELF headers: is it a 64-bit Linux program for a machine Nanos runs on (the first
+ * bytes), and how is it linked (its program headers: the interpreter, the libraries it needs,
+ * whether it is a library at all)? The bytes come from the caller (plan-checks.ts).
  */
 import type { Arch } from '../install/platform.js'
 
@@ -47,5 +48,65 @@ export function elfArch(header: Uint8Array): { arch: Arch } | { problem: string 
   const name = EM_NAMES[machine] ?? `machine ${machine}`
   return {
     problem: `is built for ${name}: Nanos images run x86_64 (amd64) or aarch64 (arm64) programs.`
+  }
+}
+
+/** How a 64-bit little-endian ELF program is linked, from its program headers. */
+export interface ElfLinkage {
+  /** ET_DYN without an interpreter and not flagged PIE: a library, not a program. */
+  sharedLibrary: boolean
+  /** PT_INTERP: the dynamic loader it asks for. */
+  interpreter?: string
+  /** DT_NEEDED entries: ops runs a program that has any to list its libraries. */
+  needed: number
+}
+
+const ET_DYN = 3
+const PT_DYNAMIC = 2
+const PT_INTERP = 3
+const DT_NULL = 0n
+const DT_NEEDED = 1n
+const DT_FLAGS_1 = 0x6ffffffbn
+const DF_1_PIE = 0x08000000n
+/** More program headers than this is not a program a compiler wrote. */
+const MAX_PROGRAM_HEADERS = 512
+
+/**
+ * The linkage of the ELF whose bytes `read` returns (the header was checked by `elfArch`). A
+ * file whose headers point outside it reads as static; ops's own reading decides then.
+ */
+export async function elfLinkage(
+  read: (offset: number, length: number) => Promise<Buffer>
+): Promise<ElfLinkage> {
+  const header = await read(0, 64)
+  if (header.length < 64) return { sharedLibrary: false, needed: 0 }
+  const type = header.readUInt16LE(16)
+  const phoff = Number(header.readBigUInt64LE(32))
+  const phentsize = header.readUInt16LE(54)
+  const phnum = Math.min(header.readUInt16LE(56), MAX_PROGRAM_HEADERS)
+  const table = phentsize >= 56 ? await read(phoff, phentsize * phnum) : Buffer.alloc(0)
+  let interpreter: string | undefined
+  let dynamic: Buffer | undefined
+  for (let i = 0; (i + 1) * phentsize <= table.length; i++) {
+    const at = i * phentsize
+    const kind = table.readUInt32LE(at)
+    const offset = Number(table.readBigUInt64LE(at + 8))
+    const size = Math.min(Number(table.readBigUInt64LE(at + 32)), 1 << 20)
+    if (kind === PT_INTERP && interpreter === undefined)
+      interpreter = (await read(offset, size)).toString('latin1').replace(/\0.*$/s, '')
+    if (kind === PT_DYNAMIC && dynamic === undefined) dynamic = await read(offset, size)
+  }
+  let needed = 0
+  let flags1 = 0n
+  for (let at = 0; dynamic && at + 16 <= dynamic.length; at += 16) {
+    const tag = dynamic.readBigInt64LE(at)
+    if (tag === DT_NULL) break
+    if (tag === DT_NEEDED) needed++
+    if (tag === DT_FLAGS_1) flags1 = dynamic.readBigUInt64LE(at + 8)
+  }
+  return {
+    sharedLibrary: type === ET_DYN && interpreter === undefined && (flags1 & DF_1_PIE) === 0n,
+    interpreter,
+    needed
   }
 }

@@ -201,6 +201,11 @@ function gevulotRules(
   m.Env ??= {}
 }
 
+/** Where the image mounts volumes (e.g. /workspace). */
+export function mountPoints(manifest: Manifest): string[] {
+  return Object.values((manifest.Mounts ?? {}) as Record<string, string>)
+}
+
 /** Why `value` cannot be a program or image name (a plain file name), or undefined. */
 export function nameProblem(value: string): string | undefined {
   if (value.trim() === '') return 'must not be empty: give a plain file name such as my_prover.'

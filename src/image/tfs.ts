@@ -158,7 +158,11 @@ function walk(dir: Tuple, prefix: string, fsOffset: number, out: TfsNode[]): voi
   }
 }
 
-function fileLayout(file: Tuple, path: string, fsOffset: number): { size: number; extents: Extent[] } {
+function fileLayout(
+  file: Tuple,
+  path: string,
+  fsOffset: number
+): { size: number; extents: Extent[] } {
   const number = (value: TupleValue | undefined, what: string): number => {
     const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN
     if (!Number.isSafeInteger(n)) throw new TfsError(`${path}: ${what} is not a number`)
@@ -326,7 +330,11 @@ class LogDecoder {
     return this.dict.size + 1
   }
 
-  private lookup<T extends TupleValue>(ref: number, is: (v: TupleValue) => boolean, what: string): T {
+  private lookup<T extends TupleValue>(
+    ref: number,
+    is: (v: TupleValue) => boolean,
+    what: string
+  ): T {
     const value = this.dict.get(ref)
     if (value === undefined || !is(value))
       throw new TfsError(`the filesystem refers to ${what} ${ref}, which it never defined`)

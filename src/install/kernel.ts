@@ -42,6 +42,11 @@ export interface Kernel {
 
 const TOOL = 'nanos'
 
+/** A file of the release as its tarball holds it: `kernel.img`, `klibs/strace`, ... */
+export function releaseFile(kernel: Kernel, name: string): string {
+  return path.join(kernel.dir, 'release', name)
+}
+
 export async function installKernel(plan: KernelPlan, ctx: InstallContext): Promise<Kernel> {
   const req: KernelRequest = { ...plan, ...ctx }
   const version = await resolveVersion(req)

@@ -1,7 +1,9 @@
 /**
- * The machine ops runs on and the architecture of the image: the vocabulary every stage shares.
- * Pure; see ops-contract.md §1.
+ * The machine ops runs on and the architecture of the image: the vocabulary every stage shares
+ * (pure; see ops-contract.md §1), and finding a program on the runner's PATH.
  */
+import { accessSync, constants } from 'node:fs'
+import * as path from 'node:path'
 
 /** An image (and ops host) architecture, in Ops's words. */
 export type Arch = 'amd64' | 'arm64'
@@ -36,4 +38,18 @@ export function parseArch(value: string): Arch | undefined {
     aarch64: 'arm64'
   }
   return aliases[value.toLowerCase()]
+}
+
+/** The first executable `name` on PATH. */
+export function which(name: string, searchPath = process.env.PATH ?? ''): string | undefined {
+  for (const dir of searchPath.split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, name)
+    try {
+      accessSync(file, constants.X_OK)
+      return file
+    } catch {
+      // not here
+    }
+  }
+  return undefined
 }

@@ -7,6 +7,12 @@
 export const DEFAULT_OPS_VERSION = '0.1.46'
 
 /**
+ * The Nanos release `nanos-version` defaults to: the newest one the real test tier proves sound
+ * with a workspace. 0.1.55 faults on common ways of reading a workspace file (boot/known-problems.ts).
+ */
+export const DEFAULT_NANOS_VERSION = '0.1.54'
+
+/**
  * The first Ops release whose images match Gevulot's workspace mount: from 0.1.42 a `%1` label
  * is renumbered to `%0` in the image (Gevulot attaches the workspace with mount_tag=0); 0.1.41
  * fails the build on it and older releases keep `%1` (ops-contract.md §5).

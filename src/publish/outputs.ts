@@ -16,6 +16,9 @@ export function setImageOutputs(r: ImageReport): void {
   core.setOutput('nanos-version', r.nanosVersion)
   core.setOutput('cache-hit', String(r.cacheHit))
   core.setOutput('cache-source', r.cacheSource)
+  core.setOutput('contents-path', r.contentsPath)
+  core.setOutput('content-digest', r.contents.contentDigest)
+  core.setOutput('sbom-path', r.sbomPath)
 }
 
 export function setArtifactOutputs(a: UploadedArtifact): void {
@@ -27,9 +30,11 @@ export function setArtifactOutputs(a: UploadedArtifact): void {
 /** The boot test's outputs (none at all when `test` is off). */
 export function setBootOutputs(b: BootResult): void {
   core.setOutput('test-result', b.result)
+  core.setOutput('test-failure', b.kind ?? '')
   core.setOutput('test-exit-code', b.exitCode === undefined ? '' : String(b.exitCode))
   core.setOutput('test-console', b.consolePath)
   core.setOutput('test-workspace-path', b.workspacePath)
   core.setOutput('test-accel', b.accel)
   core.setOutput('test-seconds', b.seconds.toFixed(2))
+  core.setOutput('test-trace', b.diagnosis?.tracePath ?? '')
 }

@@ -2,6 +2,7 @@
  * What the run found out, gathered once for the step outputs and the job summary: the image,
  * its facts, and the tools it was built with.
  */
+import type { ImageContents } from '../image/contents.js'
 import type { ImageFacts } from '../image/facts.js'
 import type { ImagePlan } from '../image/build.js'
 import type { Manifest } from '../image/manifest.js'
@@ -21,13 +22,17 @@ export interface ImageReport {
   cacheHit: boolean
   /** Where each came from: one source, or `ops=…,nanos=…` when they differ. */
   cacheSource: string
+  contents: ImageContents
+  contentsPath: string
+  sbomPath: string
 }
 
 export function imageReport(
   image: ImagePlan,
   ops: OpsTool,
   kernel: Kernel,
-  facts: ImageFacts
+  facts: ImageFacts,
+  contents: { contents: ImageContents; path: string; sbomPath: string }
 ): ImageReport {
   return {
     imagePath: image.path,
@@ -40,6 +45,9 @@ export function imageReport(
     arch: image.arch,
     cacheHit: ops.source !== 'download' && kernel.source !== 'download',
     cacheSource:
-      ops.source === kernel.source ? ops.source : `ops=${ops.source},nanos=${kernel.source}`
+      ops.source === kernel.source ? ops.source : `ops=${ops.source},nanos=${kernel.source}`,
+    contents: contents.contents,
+    contentsPath: contents.path,
+    sbomPath: contents.sbomPath
   }
 }

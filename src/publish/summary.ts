@@ -3,6 +3,7 @@
  * `env` never appear (keys only), and a summary that cannot be written only warns.
  */
 import * as core from '@actions/core'
+import { diagnosisHeading, traceTail } from '../boot/explain.js'
 import type { BootResult } from '../boot/test.js'
 import { describe } from '../errors.js'
 import type { Manifest } from '../image/manifest.js'
@@ -79,8 +80,19 @@ export function buildSummary(content: SummaryContent): Summary {
     rows.push(
       [
         'Boot test',
-        `<strong>${RESULT_TEXT[boot.result]}</strong>${boot.twin ? ' (a twin with debug_exit)' : ''}`
+        `<strong>${RESULT_TEXT[boot.result]}</strong>${boot.kind ? ` (${e(boot.kind)})` : ''}${boot.twin ? ', a twin with debug_exit' : ''}`
       ],
+      ...(boot.reason
+        ? [['Why', e(scrub(boot.reason, content.bootEnv ?? {}))] as [string, string]]
+        : []),
+      ...(boot.known
+        ? [
+            [
+              'Known Nanos problem',
+              `${e(boot.known.title)} <strong>${e(boot.known.advice)}</strong>`
+            ] as [string, string]
+          ]
+        : []),
       ['Exit code', e(code)],
       ['Accelerator', e(boot.accel)],
       ['Boot seconds', boot.seconds.toFixed(2)]
@@ -97,8 +109,61 @@ export function buildSummary(content: SummaryContent): Summary {
       boot.tail.length > 0 ? `Console, last ${boot.tail.length} lines` : 'Console (empty)',
       `\n\n<pre>${e(tail)}</pre>\n\n`
     )
+    const d = boot.diagnosis
+    if (d) {
+      const calls = traceTail(d, content.bootEnv ?? {})
+      const lines = calls.map(c =>
+        c.stopped ? `<strong>${e(c.text)}    &lt;- the program stopped here</strong>` : e(c.text)
+      )
+      summary.addDetails(
+        `System calls, last ${calls.length} (diagnosis boot)`,
+        `\n\n${e(diagnosisHeading(d))}\n\n<pre>${lines.join('\n') || '(the trace is empty)'}</pre>\n\n`
+      )
+    }
   }
+  contentsSection(summary, r)
   return summary.addDetails('Manifest', `\n\n<pre lang="json">${manifest}</pre>\n\n`)
+}
+
+/** The image's contents, collapsed: counts and size, the ten largest files, the runner's libraries. */
+function contentsSection(summary: Summary, r: ImageReport): void {
+  const e = escapeHtml
+  const c = r.contents
+  const total = c.files.reduce((n, f) => n + f.size, 0)
+  const count = (fs: string) => c.files.filter(f => f.filesystem === fs).length
+  const libraries = c.files.filter(f => f.origin === 'library')
+  const largest = [...c.files]
+    .sort((a, b) => b.size - a.size || (a.path < b.path ? -1 : 1))
+    .slice(0, 10)
+  const table = (head: string[], rows: string[][]): string =>
+    `<table><tr>${head.map(h => `<th>${h}</th>`).join('')}</tr>${rows
+      .map(row => `<tr>${row.map(cell => `<td>${cell}</td>`).join('')}</tr>`)
+      .join('')}</table>`
+  const libraryRows = libraries.map(f => [
+    `<code>${e(f.path)}</code>`,
+    f.source ? `<code>${e(f.source)}</code>` : 'not on the runner',
+    f.package
+      ? `${e(f.package.name)} ${e(f.package.version)} (${e(f.package.arch)})`
+      : c.packageManager
+        ? '<strong>no package</strong>'
+        : 'no dpkg on the runner'
+  ])
+  summary.addDetails(
+    `Contents: ${c.files.length} files (${count('root')} root, ${count('boot')} boot), ${e(formatBytes(total))}, ${libraries.length} ${libraries.length === 1 ? 'library' : 'libraries'} from the runner`,
+    `\n\nContent digest <code>${e(c.contentDigest)}</code>; every file in <code>${e(r.contentsPath)}</code>, the SBOM in <code>${e(r.sbomPath)}</code>.\n\n` +
+      `${table(
+        ['Largest files', 'Filesystem', 'From', 'Size'],
+        largest.map(f => [
+          `<code>${e(f.path)}</code>`,
+          f.filesystem,
+          f.origin,
+          e(formatBytes(f.size))
+        ])
+      )}\n\n` +
+      (libraries.length > 0
+        ? `${table(['Runner library', 'Copied from', 'Package'], libraryRows)}\n\n`
+        : '')
+  )
 }
 
 /** Append the summary to the job's; a failure to write it only warns. */
