@@ -32,6 +32,14 @@ export interface ElfOptions {
    * it the image prints `hello from <program>` and exits 0.
    */
   program?: string[]
+  /** e_type: an executable (ET_EXEC, default) or ET_DYN (a PIE or a shared library). */
+  type?: 'exec' | 'dyn'
+  /**
+   * Program headers for the linkage the action reads (64-bit little-endian only): PT_INTERP
+   * with this loader, and/or a PT_DYNAMIC segment with `needed` DT_NEEDED entries and, with
+   * `pie`, DT_FLAGS_1 = DF_1_PIE. Without them the ELF has no program headers (static).
+   */
+  linkage?: { interpreter?: string; needed?: number; pie?: boolean }
 }
 
 /** The block `ops build` (the double) reads the program's behaviour from. */
@@ -70,7 +78,7 @@ export function elfBytes(opts: ElfOptions = {}): Buffer {
     if (little) buf.writeUInt32LE(v, o)
     else buf.writeUInt32BE(v, o)
   }
-  u16(2, 16) // e_type: ET_EXEC
+  u16(opts.type === 'dyn' ? 3 : 2, 16) // e_type: ET_EXEC or ET_DYN
   u16(machineNumber(opts.machine ?? 'x86-64'), 18) // e_machine
   u32(1, 20) // e_version
   if (cls === 64) {
@@ -85,7 +93,40 @@ export function elfBytes(opts: ElfOptions = {}): Buffer {
   const seed = Buffer.from(`${opts.seed ?? 'elf'}:`, 'utf8')
   for (let i = headerSize; i < size; i++) buf[i] = seed[(i - headerSize) % seed.length]
   block.copy(buf, headerSize)
-  return buf
+  return opts.linkage && cls === 64 && little ? withLinkage(buf, opts.linkage) : buf
+}
+
+/** `elf` with program headers appended: PT_INTERP and/or PT_DYNAMIC (see ElfOptions.linkage). */
+function withLinkage(elf: Buffer, l: NonNullable<ElfOptions['linkage']>): Buffer {
+  const dynamic: [bigint, bigint][] = [
+    ...Array.from({ length: l.needed ?? 0 }, () => [1n, 0n] as [bigint, bigint]),
+    ...(l.pie ? [[0x6ffffffbn, 0x08000000n] as [bigint, bigint]] : []),
+    [0n, 0n]
+  ]
+  const headers = (l.interpreter !== undefined ? 1 : 0) + 1
+  const table = Math.ceil(elf.length / 8) * 8
+  const interpAt = table + headers * 56
+  const interp = Buffer.from(`${l.interpreter ?? ''}\0`, 'latin1')
+  const dynamicAt = Math.ceil((interpAt + interp.length) / 8) * 8
+  const out = Buffer.alloc(dynamicAt + dynamic.length * 16)
+  elf.copy(out)
+  out.writeBigUInt64LE(BigInt(table), 32) // e_phoff
+  out.writeUInt16LE(headers, 56) // e_phnum
+  let at = table
+  const header = (type: number, offset: number, size: number): void => {
+    out.writeUInt32LE(type, at)
+    out.writeBigUInt64LE(BigInt(offset), at + 8)
+    out.writeBigUInt64LE(BigInt(size), at + 32)
+    at += 56
+  }
+  if (l.interpreter !== undefined) header(3, interpAt, interp.length)
+  header(2, dynamicAt, dynamic.length * 16)
+  interp.copy(out, interpAt)
+  dynamic.forEach(([tag, value], i) => {
+    out.writeBigInt64LE(tag, dynamicAt + i * 16)
+    out.writeBigUInt64LE(value, dynamicAt + i * 16 + 8)
+  })
+  return out
 }
 
 /** Writes a minimal ELF file (creating parent directories) and returns its bytes. */

@@ -26,7 +26,13 @@ export const describeReal = tools ? describe : describe.skip
 export interface RealSuite {
   mirror: Mirror
   tools: RealTools
-  run(opts?: RunActionOptions): Promise<RunActionResult>
+  /** A run against the file's mirror, or against `mirror` (e.g. one of the test's own). */
+  run(opts?: RunActionOptions, mirror?: Mirror): Promise<RunActionResult>
+  /**
+   * A mirror of the test's own, closed afterwards: concurrent tests share the file's, so a test
+   * that counts requests needs its own.
+   */
+  withOwnMirror<T>(fn: (mirror: Mirror) => Promise<T>): Promise<T>
 }
 
 /** A mirror of the real tools for the whole file, its request log cleared before each test. */
@@ -46,13 +52,21 @@ export function useRealMirror(): RealSuite {
     cleanupAllRuns()
     cleanupTempDirs()
   })
-  suite.run = (opts: RunActionOptions = {}) =>
+  suite.run = (opts: RunActionOptions = {}, mirror = suite.mirror) =>
     runAction({
       timeoutMs: 120_000,
       ...opts,
-      inputs: { mirror: suite.mirror.url, upload: 'false', ...opts.inputs },
+      inputs: { mirror: mirror.url, upload: 'false', ...opts.inputs },
       env: { ...FAST_RETRIES, ...opts.env }
     })
+  suite.withOwnMirror = async fn => {
+    const mirror = await startMirror({ root: suite.tools.mirror })
+    try {
+      return await fn(mirror)
+    } finally {
+      await mirror.close()
+    }
+  }
   return suite
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { elfArch } from '../../src/image/elf.js'
+import { elfArch, elfLinkage } from '../../src/image/elf.js'
+import { elfBytes } from '../harness/fixtures.js'
 
 function header(cls: number, data: number, machine: number): Uint8Array {
   const h = new Uint8Array(64)
@@ -29,5 +30,28 @@ describe('elfArch', () => {
     expect(elfArch(header(2, 1, 62).subarray(0, 10))).toEqual({
       problem: expect.stringMatching(/truncated/)
     })
+  })
+})
+
+describe('elfLinkage', () => {
+  const linkage = (opts: Parameters<typeof elfBytes>[0]) => {
+    const bytes = elfBytes(opts)
+    return elfLinkage(async (offset, length) => bytes.subarray(offset, offset + length))
+  }
+
+  it('static: no interpreter, nothing needed', async () => {
+    expect(await linkage({})).toEqual({ sharedLibrary: false, interpreter: undefined, needed: 0 })
+  })
+  it('dynamic: the loader and the libraries it needs', async () => {
+    expect(
+      await linkage({
+        type: 'dyn',
+        linkage: { interpreter: '/lib/ld-linux-aarch64.so.1', needed: 2, pie: true }
+      })
+    ).toEqual({ sharedLibrary: false, interpreter: '/lib/ld-linux-aarch64.so.1', needed: 2 })
+  })
+  it('a static PIE is a program; an ET_DYN without interpreter or PIE flag is a library', async () => {
+    expect((await linkage({ type: 'dyn', linkage: { pie: true } })).sharedLibrary).toBe(false)
+    expect((await linkage({ type: 'dyn', linkage: { needed: 1 } })).sharedLibrary).toBe(true)
   })
 })
