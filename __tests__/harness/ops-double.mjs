@@ -8,7 +8,9 @@
  * A dynamically linked program is run with LD_TRACE_LOADED_OBJECTS=1 and the libraries the
  * loader lists go into the image, as ops does (see sharedLibs). The configuration is decoded
  * with the Go types of ops-config-schema.json. The "image" it writes boots a stand-in kernel
- * under QEMU and carries a record of what went in (see writeImage).
+ * under QEMU and carries a record of what went in (see writeImage). Its boot plan (bootPlan)
+ * names the Nanos version, the klibs loaded and the debugsyscalls key, so that the stand-in
+ * prints the strace klib's syscall trace and has the 0.1.55 9p fault as the real kernel does.
  *
  * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
  * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
@@ -1335,12 +1337,14 @@ function programScript(bytes) {
 
 /**
  * The boot plan the stand-in kernel executes (format: the top of standin/kernel.c), made from
- * what `ops build` puts into the image: argv, environment, mounts after renumbering, the
- * passthrough keys that matter at exit, the root filesystem's directories and small files, and
+ * what `ops build` puts into the image: the Nanos version, argv, environment, mounts after
+ * renumbering, the passthrough keys that matter at exit and for the syscall trace
+ * (debugsyscalls), the klibs loaded, the root filesystem's directories and small files, and
  * the program's behaviour.
  */
 function bootPlan(record, programBytes) {
   const lines = ['NIA-PLAN v1', `arch ${record.arch}`]
+  lines.push(`nanos_version ${planField(record.nanosVersion)}`)
   lines.push(`program ${planField(record.program.imagePath)}`)
   for (const a of record.args) lines.push(`arg ${planField(a)}`)
   for (const [k, v] of Object.entries(record.env)) lines.push(`env ${planField(k)} ${planField(v)}`)
@@ -1352,8 +1356,10 @@ function bootPlan(record, programBytes) {
   const keys = new Set(Object.keys(pass))
   if (record.manifest.RebootOnExit === true) keys.add('reboot_on_exit')
   for (const d of record.manifest.Debugflags || []) keys.add(d)
-  for (const k of ['debug_exit', 'reboot_on_exit', 'idle_on_exit', 'readonly_rootfs'])
-    if (keys.has(k)) lines.push(`flag ${k}`)
+  const flags = ['debug_exit', 'reboot_on_exit', 'idle_on_exit', 'readonly_rootfs', 'debugsyscalls']
+  for (const k of flags) if (keys.has(k)) lines.push(`flag ${k}`)
+  // The klibs ops really put into the image (found in the klib directory), in the manifest's order.
+  for (const k of record.klibs.loaded) lines.push(`klib ${planField(k)}`)
   const expected = pass.expected_exit_code
   for (const v of Array.isArray(expected) ? expected : expected === undefined ? [] : [expected])
     if (typeof v === 'string') lines.push(`expected_exit_code ${planField(v)}`)
