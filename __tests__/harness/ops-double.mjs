@@ -1303,6 +1303,13 @@ const REGION_SIZE = 64 * 1024
 const MIN_IMAGE_SIZE = 1024 * 1024
 const PLAN_FILE_MAX = 4096
 const PLAN_FILES_BUDGET = 32 * 1024
+// What ops always writes into the root filesystem (ops-contract.md §5), byte for byte as the
+// real ops 0.1.46 does (read back from a real image and by a program in a real boot).
+const OPS_ADDED_FILES = {
+  '/etc/passwd': 'root:x:0:0:root:/root:/bin/nobash',
+  '/etc/resolv.conf': 'nameserver  8.8.8.8\n',
+  '/proc/sys/kernel/hostname': 'uniboot'
+}
 const PROGRAM_MAGIC = 'NIA-PROGRAM v1\n'
 const PROGRAM_END = 'NIA-PROGRAM-END\n'
 
@@ -1374,7 +1381,7 @@ function bootPlan(record, programBytes) {
     ...record.dirs.filter(d => d.type === 'file'),
     ...record.mapDirs
   ]
-  for (const p of [record.program.imagePath, '/etc/passwd', '/etc/resolv.conf']) addParents(p)
+  for (const p of [record.program.imagePath, ...Object.keys(OPS_ADDED_FILES)]) addParents(p)
   for (const f of regular) addParents(f.imagePath)
   for (const d of record.dirs) {
     addParents(d.imagePath)
@@ -1385,6 +1392,9 @@ function bootPlan(record, programBytes) {
     dirs.add(path.posix.normalize(target))
   }
   for (const d of [...dirs].sort()) lines.push(`dir ${planField(d)}`)
+  // The image's own files first: a file of the config at the same path comes later and wins.
+  for (const [p, data] of Object.entries(OPS_ADDED_FILES))
+    lines.push(`file ${planField(p)} ${planField(data)}`)
   let budget = PLAN_FILES_BUDGET
   for (const f of regular) {
     let data
