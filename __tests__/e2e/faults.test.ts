@@ -370,6 +370,7 @@ describe('two runs, one tool cache', () => {
       'release/kernel.img',
       'release/klibs/gpu_nvidia',
       'release/klibs/ntp',
+      'release/klibs/strace',
       'release/klibs/tls'
     ])
   })

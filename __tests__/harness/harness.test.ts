@@ -327,6 +327,7 @@ describe('mirror', () => {
           'klibs/',
           'klibs/gpu_nvidia',
           'klibs/ntp',
+          'klibs/strace',
           'klibs/tls'
         ])
       )

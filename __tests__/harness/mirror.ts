@@ -33,7 +33,8 @@ export const OPS_SCHEMA_PLACEHOLDER = '/* __OPS_CONFIG_SCHEMA__ */ null'
 
 export const DEFAULT_OPS_VERSIONS = ['0.1.45', '0.1.46']
 export const DEFAULT_NANOS_VERSIONS = ['0.1.53', '0.1.54']
-export const DEFAULT_KLIBS = ['gpu_nvidia', 'ntp', 'tls']
+/** Every real release ships many more; strace is the one the boot test's diagnosis loads. */
+export const DEFAULT_KLIBS = ['gpu_nvidia', 'ntp', 'strace', 'tls']
 
 // ---------------------------------------------------------------------------------------------
 // hashes
@@ -362,7 +363,7 @@ export interface MirrorOptions {
   nanosVersions?: string[]
   /** Content of /nanos/release/latest.txt (default: newest of nanosVersions). */
   latestNanos?: string
-  /** Klib files put in every release tarball (default gpu_nvidia, ntp, tls). */
+  /** Klib files put in every release tarball (default gpu_nvidia, ntp, strace, tls). */
   klibs?: string[]
   /** Files of common.tar.gz (default COMMON_FILES); null = common.tar.gz is not served. */
   commonFiles?: Record<string, string | Buffer> | null

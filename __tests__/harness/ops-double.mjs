@@ -8,7 +8,9 @@
  * A dynamically linked program is run with LD_TRACE_LOADED_OBJECTS=1 and the libraries the
  * loader lists go into the image, as ops does (see sharedLibs). The configuration is decoded
  * with the Go types of ops-config-schema.json. The "image" it writes boots a stand-in kernel
- * under QEMU and carries a record of what went in (see writeImage).
+ * under QEMU and carries a record of what went in (see writeImage). Its boot plan (bootPlan)
+ * names the Nanos version, the klibs loaded and the debugsyscalls key, so that the stand-in
+ * prints the strace klib's syscall trace and has the 0.1.55 9p fault as the real kernel does.
  *
  * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
  * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
@@ -1301,6 +1303,13 @@ const REGION_SIZE = 64 * 1024
 const MIN_IMAGE_SIZE = 1024 * 1024
 const PLAN_FILE_MAX = 4096
 const PLAN_FILES_BUDGET = 32 * 1024
+// What ops always writes into the root filesystem (ops-contract.md §5), byte for byte as the
+// real ops 0.1.46 does (read back from a real image and by a program in a real boot).
+const OPS_ADDED_FILES = {
+  '/etc/passwd': 'root:x:0:0:root:/root:/bin/nobash',
+  '/etc/resolv.conf': 'nameserver  8.8.8.8\n',
+  '/proc/sys/kernel/hostname': 'uniboot'
+}
 const PROGRAM_MAGIC = 'NIA-PROGRAM v1\n'
 const PROGRAM_END = 'NIA-PROGRAM-END\n'
 
@@ -1335,12 +1344,14 @@ function programScript(bytes) {
 
 /**
  * The boot plan the stand-in kernel executes (format: the top of standin/kernel.c), made from
- * what `ops build` puts into the image: argv, environment, mounts after renumbering, the
- * passthrough keys that matter at exit, the root filesystem's directories and small files, and
+ * what `ops build` puts into the image: the Nanos version, argv, environment, mounts after
+ * renumbering, the passthrough keys that matter at exit and for the syscall trace
+ * (debugsyscalls), the klibs loaded, the root filesystem's directories and small files, and
  * the program's behaviour.
  */
 function bootPlan(record, programBytes) {
   const lines = ['NIA-PLAN v1', `arch ${record.arch}`]
+  lines.push(`nanos_version ${planField(record.nanosVersion)}`)
   lines.push(`program ${planField(record.program.imagePath)}`)
   for (const a of record.args) lines.push(`arg ${planField(a)}`)
   for (const [k, v] of Object.entries(record.env)) lines.push(`env ${planField(k)} ${planField(v)}`)
@@ -1352,8 +1363,10 @@ function bootPlan(record, programBytes) {
   const keys = new Set(Object.keys(pass))
   if (record.manifest.RebootOnExit === true) keys.add('reboot_on_exit')
   for (const d of record.manifest.Debugflags || []) keys.add(d)
-  for (const k of ['debug_exit', 'reboot_on_exit', 'idle_on_exit', 'readonly_rootfs'])
-    if (keys.has(k)) lines.push(`flag ${k}`)
+  const flags = ['debug_exit', 'reboot_on_exit', 'idle_on_exit', 'readonly_rootfs', 'debugsyscalls']
+  for (const k of flags) if (keys.has(k)) lines.push(`flag ${k}`)
+  // The klibs ops really put into the image (found in the klib directory), in the manifest's order.
+  for (const k of record.klibs.loaded) lines.push(`klib ${planField(k)}`)
   const expected = pass.expected_exit_code
   for (const v of Array.isArray(expected) ? expected : expected === undefined ? [] : [expected])
     if (typeof v === 'string') lines.push(`expected_exit_code ${planField(v)}`)
@@ -1368,7 +1381,7 @@ function bootPlan(record, programBytes) {
     ...record.dirs.filter(d => d.type === 'file'),
     ...record.mapDirs
   ]
-  for (const p of [record.program.imagePath, '/etc/passwd', '/etc/resolv.conf']) addParents(p)
+  for (const p of [record.program.imagePath, ...Object.keys(OPS_ADDED_FILES)]) addParents(p)
   for (const f of regular) addParents(f.imagePath)
   for (const d of record.dirs) {
     addParents(d.imagePath)
@@ -1379,6 +1392,9 @@ function bootPlan(record, programBytes) {
     dirs.add(path.posix.normalize(target))
   }
   for (const d of [...dirs].sort()) lines.push(`dir ${planField(d)}`)
+  // The image's own files first: a file of the config at the same path comes later and wins.
+  for (const [p, data] of Object.entries(OPS_ADDED_FILES))
+    lines.push(`file ${planField(p)} ${planField(data)}`)
   let budget = PLAN_FILES_BUDGET
   for (const f of regular) {
     let data

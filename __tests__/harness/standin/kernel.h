@@ -67,8 +67,20 @@ int pci_scan(struct pci_func *out, int max);
 struct p9_dev;
 /* brings up a legacy virtio-9p function; NULL when it cannot; its mount tag in *tag */
 struct p9_dev *p9_attach(const struct pci_func *f, char *tag, u32 tagmax);
-int p9_write_file(struct p9_dev *d, char **comps, int n, const char *data, u32 len);
-int p9_read_file(struct p9_dev *d, char **comps, int n);
+/* creates or truncates the file and writes it; *opened: 1 once the file was open (the error,
+   if any, came from the write) */
+int p9_write_file(struct p9_dev *d, char **comps, int n, const char *data, u32 len, int *opened);
+/* opens the file for reading (a directory opens, *isdir set, and is not lopen'ed); one at a time */
+int p9_open_read(struct p9_dev *d, char **comps, int n, int *isdir);
+/* reads at most max bytes at off from the file opened by p9_open_read: the count, or -errno */
+int p9_read(struct p9_dev *d, u64 off, char *buf, u32 max);
+void p9_close(struct p9_dev *d);
+struct p9_attr {
+    int isdir;
+    u64 qid_path, size;
+};
+/* Tgetattr of the file or directory (n == 0: the share's root) */
+int p9_stat(struct p9_dev *d, char **comps, int n, struct p9_attr *attr);
 
 /* Linux errno values used here (9P2000.L carries them as they are) */
 #define EPERM 1

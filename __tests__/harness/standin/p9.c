@@ -4,8 +4,8 @@
  * PCI: configuration mechanism #1 (ports 0xcf8/0xcfc), buses behind bridges included.
  * virtio: the legacy interface of a transitional device (1af4:1009, what QEMU's virtio-9p-pci
  * is on a PCI or PCIe root bus): registers in I/O BAR 0, one virtqueue, polled (no interrupts).
- * 9P2000.L: Tversion, Tattach, Twalk, Tlopen, Tlcreate, Twrite, Tread, Tclunk; every request
- * is one device-readable and one device-writable descriptor.
+ * 9P2000.L: Tversion, Tattach, Twalk, Tlopen, Tlcreate, Twrite, Tread, Tgetattr, Tclunk; every
+ * request is one device-readable and one device-writable descriptor.
  */
 #include "kernel.h"
 
@@ -128,6 +128,7 @@ static u8 txbufs[P9_MAX_DEVS][P9_MSIZE], rxbufs[P9_MAX_DEVS][P9_MSIZE];
 #define Rlerror 7
 #define Tlopen 12
 #define Tlcreate 14
+#define Tgetattr 24
 #define Tversion 100
 #define Tattach 104
 #define Twalk 110
@@ -144,6 +145,7 @@ static u8 txbufs[P9_MAX_DEVS][P9_MSIZE], rxbufs[P9_MAX_DEVS][P9_MSIZE];
 #define DIR_FID 1
 #define FILE_FID 2
 #define IOHDRSZ 24 /* what Tread/Twrite headers take of msize */
+#define P9_GETATTR_BASIC 0x7ffull
 
 static void put8(struct p9_dev *d, u8 v) { d->tx[d->n++] = v; }
 static void put16(struct p9_dev *d, u16 v)
@@ -170,6 +172,7 @@ static void putstr(struct p9_dev *d, const char *s)
 }
 static u16 get16(const u8 *p) { return (u16)(p[0] | (p[1] << 8)); }
 static u32 get32(const u8 *p) { return (u32)get16(p) | ((u32)get16(p + 2) << 16); }
+static u64 get64(const u8 *p) { return (u64)get32(p) | ((u64)get32(p + 4) << 32); }
 
 static void begin(struct p9_dev *d, u8 type)
 {
@@ -271,9 +274,10 @@ static int write_all(struct p9_dev *d, u32 fid, const char *data, u32 len)
     return 0;
 }
 
-int p9_write_file(struct p9_dev *d, char **comps, int n, const char *data, u32 len)
+int p9_write_file(struct p9_dev *d, char **comps, int n, const char *data, u32 len, int *opened)
 {
     u8 qtype;
+    *opened = 0;
     int r = walk(d, ROOT_FID, DIR_FID, comps, n - 1, &qtype);
     if (r)
         return r;
@@ -299,38 +303,65 @@ int p9_write_file(struct p9_dev *d, char **comps, int n, const char *data, u32 l
         clunk(d, DIR_FID);
         return r;
     }
-    if (r == 0)
+    if (r == 0) {
+        *opened = 1;
         r = write_all(d, fid, data, len);
+    }
     if (fid == FILE_FID)
         clunk(d, FILE_FID);
     clunk(d, DIR_FID);
     return r;
 }
 
-int p9_read_file(struct p9_dev *d, char **comps, int n)
+int p9_open_read(struct p9_dev *d, char **comps, int n, int *isdir)
 {
     u8 qtype;
     int r = walk(d, ROOT_FID, FILE_FID, comps, n, &qtype);
     if (r)
         return r;
-    if (qtype & QTDIR)
-        r = -EISDIR;
-    else
-        r = lopen(d, FILE_FID, L_O_RDONLY);
-    u64 off = 0;
-    while (r == 0) {
-        begin(d, Tread);
-        put32(d, FILE_FID);
-        put64(d, off);
-        put32(d, d->msize - IOHDRSZ);
-        r = rpc(d);
-        if (r)
-            break;
-        u32 got = get32(d->rx + 7);
-        if (got == 0)
-            break;
-        kwrite((const char *)d->rx + 11, got);
-        off += got;
+    *isdir = (qtype & QTDIR) != 0;
+    if (!*isdir && (r = lopen(d, FILE_FID, L_O_RDONLY)) != 0)
+        clunk(d, FILE_FID);
+    return r;
+}
+
+int p9_read(struct p9_dev *d, u64 off, char *buf, u32 max)
+{
+    if (max > d->msize - IOHDRSZ)
+        max = d->msize - IOHDRSZ;
+    begin(d, Tread);
+    put32(d, FILE_FID);
+    put64(d, off);
+    put32(d, max);
+    int r = rpc(d);
+    if (r)
+        return r;
+    u32 got = get32(d->rx + 7);
+    if (got > max)
+        return -EIO;
+    memcpy(buf, d->rx + 11, got);
+    return (int)got;
+}
+
+void p9_close(struct p9_dev *d)
+{
+    clunk(d, FILE_FID);
+}
+
+int p9_stat(struct p9_dev *d, char **comps, int n, struct p9_attr *attr)
+{
+    u8 qtype;
+    int r = walk(d, ROOT_FID, FILE_FID, comps, n, &qtype);
+    if (r)
+        return r;
+    begin(d, Tgetattr);
+    put32(d, FILE_FID);
+    put64(d, P9_GETATTR_BASIC);
+    r = rpc(d);
+    if (r == 0) {
+        attr->isdir = (d->rx[15] & QTDIR) != 0; /* qid[13] follows valid[8] */
+        attr->qid_path = get64(d->rx + 20);
+        attr->size = get64(d->rx + 56); /* after mode, uid, gid, nlink, rdev */
     }
     clunk(d, FILE_FID);
     return r;
