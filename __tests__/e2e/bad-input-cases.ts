@@ -333,24 +333,67 @@ export const BAD_INPUT_CASES: BadInputCase[] = [
     })
   },
   {
-    name: '`test: true` for an arm64 image',
-    input: 'test',
-    says: /booting arm64 images is not supported yet/,
+    name: '`accel: kvm` for an image of another architecture than the runner',
+    input: 'accel',
+    says: /is kvm, but the image is arm64 and this runner is amd64: KVM runs only the runner's own architecture/,
     setup: ws => {
       writeElf(path.join(ws.dir, 'prover_arm'), { machine: 'aarch64' })
-      return { inputs: { binary: 'prover_arm', profile: 'nanos', test: 'true' } }
+      return { inputs: { binary: 'prover_arm', profile: 'nanos', test: 'true', accel: 'kvm' } }
     }
+  },
+  {
+    name: 'a dynamically linked arm64 program on an x86-64 runner',
+    input: 'binary',
+    says: /is a dynamically linked arm64 program, and this runner is amd64: ops finds a dynamic program's libraries by running it on the build runner .* Link it statically .* or build the image on a runner of the program's architecture \(runs-on: ubuntu-24.04-arm\)/,
+    setup: ws => {
+      writeElf(path.join(ws.dir, 'prover_arm'), {
+        machine: 'aarch64',
+        type: 'dyn',
+        linkage: { interpreter: '/lib/ld-linux-aarch64.so.1', needed: 1, pie: true }
+      })
+      return { inputs: { binary: 'prover_arm', profile: 'nanos' } }
+    }
+  },
+  {
+    name: 'a shared library as `binary`',
+    input: 'binary',
+    says: /libprover\.so is a shared library \(an ELF of type ET_DYN with no interpreter and no PIE flag\), not a program: .* Give the executable that uses the library/,
+    setup: ws => {
+      writeElf(path.join(ws.dir, 'libprover.so'), { type: 'dyn', linkage: { needed: 1 } })
+      return { inputs: { binary: 'libprover.so' } }
+    }
+  },
+  {
+    name: '`expect-content-digest` that is not a digest',
+    input: 'expect-content-digest',
+    says: /is not a content digest: give the `content-digest` output of the build to compare with/,
+    setup: ws => ({ inputs: { binary: ws.relBinary, 'expect-content-digest': 'sha256:1234' } })
   },
   {
     name: '`test: true` without QEMU, where it cannot be installed',
     input: 'test',
-    says: /needs qemu-system-x86_64, which is not installed, and it cannot be installed here .*install qemu-system-x86/,
+    says: /needs qemu-system-x86_64 for this amd64 image, which is not installed, and it cannot be installed here .*install qemu-system-x86/,
     setup: ws => {
       // A PATH holding node only: no QEMU, no apt-get, no sudo.
       const bin = path.join(ws.dir, '.bin')
       fs.mkdirSync(bin)
       fs.symlinkSync(process.execPath, path.join(bin, 'node'))
       return { inputs: { binary: ws.relBinary, test: 'true' }, env: { PATH: bin } }
+    }
+  },
+  {
+    name: '`test: true` for an arm64 image without QEMU for arm64, where it cannot be installed',
+    input: 'test',
+    says: /needs qemu-system-aarch64 for this arm64 image, which is not installed, and it cannot be installed here .*install qemu-system-arm/,
+    setup: ws => {
+      writeElf(path.join(ws.dir, 'prover_arm'), { machine: 'aarch64' })
+      const bin = path.join(ws.dir, '.bin')
+      fs.mkdirSync(bin)
+      fs.symlinkSync(process.execPath, path.join(bin, 'node'))
+      return {
+        inputs: { binary: 'prover_arm', profile: 'nanos', test: 'true' },
+        env: { PATH: bin }
+      }
     }
   }
 ]

@@ -10,6 +10,12 @@ import * as fs from 'node:fs'
 import * as path from 'node:path'
 import { startArtifactService, type ArtifactService } from '../harness/artifact-service.js'
 import { makeTempDir, makeWorkspace, writeFile, type Workspace } from '../harness/fixtures.js'
+import {
+  DEFAULT_KLIBS,
+  makeTarGz,
+  nanosReleaseEntries,
+  nanosReleasePath
+} from '../harness/mirror.js'
 import { readDoubleImage } from '../harness/image.js'
 import { errors, warnings, type RunActionResult } from '../harness/run-action.js'
 import { errorLines, useMirror } from './helpers.js'
@@ -208,7 +214,13 @@ describe('a program that does not work fails the step before the upload', () => 
     expect(message).toMatch(
       /^The boot test failed: the program exited with code 3; `test-exit-code` passes 0\./
     )
-    expect(message).toMatch(/The image was not uploaded\. Last console lines[\s\S]*about to fail/)
+    expect(message).toMatch(/The image was not uploaded\.\sLast console lines[\s\S]*about to fail/)
+    expect(r.outputs['test-failure']).toBe('exit-code')
+    // The diagnosis boot: the stand-in's trace, as the real kernel prints it, ends in the exit.
+    expect(fs.readFileSync(r.outputs['test-trace'], 'utf8')).toMatch(
+      /\[2\] write\(1, 0x[0-9a-f]{16}, 14\) = 14\n\[2\] exit_group\( <unfinished \.\.\.>/
+    )
+    expect(message).toMatch(/Last system calls:\n[\s\S]*\[2\] exit_group\(3\)$/)
     // The image and its outputs are there; the artifact is not.
     expect(fs.existsSync(r.outputs['image-path'])).toBe(true)
     expect(r.outputs['image-blake3']).toMatch(/^[0-9a-f]{64}$/)
@@ -222,8 +234,9 @@ describe('a program that does not work fails the step before the upload', () => 
     expect(r.code).toBe(1)
     expect(r.outputs['test-result']).toBe('failed')
     expect(r.outputs['test-exit-code']).toBe('11')
+    expect(r.outputs['test-failure']).toBe('signal')
     expect(errors(r.stdout)[0]).toMatch(
-      /the program crashed: signal 11 \(SIGSEGV\), reported as exit code 11/
+      /the program was killed by signal 11 \(SIGSEGV\), reported as exit code 11/
     )
     expect(errors(r.stdout)[0]).toMatch(/core dump/)
   })
@@ -236,9 +249,12 @@ describe('a program that does not work fails the step before the upload', () => 
     expect(r.code).toBe(1)
     expect(r.outputs['test-result']).toBe('timed-out')
     expect(r.outputs['test-exit-code']).toBe('')
+    expect(r.outputs['test-failure']).toBe('timeout')
     expect(errors(r.stdout)[0]).toMatch(
-      /^The boot test timed out: the VM was still running after 3 s \(`test-timeout`\)[\s\S]*working forever/
+      /^The boot test timed out: nothing ended the VM within 3 s \(`test-timeout`\)[\s\S]*working forever/
     )
+    // The diagnosis boot, within test-timeout: it stopped in the sleep that never returns.
+    expect(errors(r.stdout)[0]).toMatch(/The program stopped in clock_nanosleep\(\)/)
     expect(qemuRunning('hangs.boot')).toBe(0)
     expect(r.durationMs).toBeLessThan(30_000)
     expect(uploaded('hangs')).toBe(false)
@@ -347,7 +363,7 @@ describe('QEMU itself', () => {
     return dir
   }
 
-  it('is installed with apt-get through sudo -n, in its own log group, when missing', async () => {
+  it('is installed with apt-get through sudo -n when missing, while the image builds', async () => {
     const dir = pathWith({})
     const calls = path.join(dir, 'calls')
     // apt-get "installs" the real QEMU into this PATH; sudo runs what it is given.
@@ -365,7 +381,15 @@ describe('QEMU itself', () => {
     const { r } = await bootRun(['print hello'], {}, { PATH: dir })
     expect(errorLines(r.stdout)).toEqual([])
     expect(r.outputs['test-result']).toBe('passed')
-    expect(r.stdout).toMatch(/::group::Install qemu-system-x86/)
+    // Started before the downloads (while Ops, the kernel and the image come), quietly.
+    const started = r.stdout.indexOf(
+      'qemu-system-x86_64 is not installed: installing qemu-system-x86 with apt-get while the image builds'
+    )
+    expect(started).toBeGreaterThanOrEqual(0)
+    expect(started).toBeLessThan(r.stdout.indexOf('::group::Ops'))
+    expect(r.stdout).toMatch(
+      /Installed qemu-system-x86 with apt-get, started with the build [\d.]+ s ago/
+    )
     const log = fs.readFileSync(calls, 'utf8')
     expect(log).toMatch(/sudo -n env DEBIAN_FRONTEND=noninteractive apt-get update/)
     expect(log).toMatch(/apt-get install -y -q --no-install-recommends qemu-system-x86/)
@@ -399,5 +423,97 @@ describe('the job summary', () => {
     expect(s).toContain('MODE=***')
     expect(s).not.toMatch(/tok-very-secret-1|selftest-mode/)
     expect(errors(r.stdout)[0]).not.toMatch(/tok-very-secret-1|selftest-mode/)
+  })
+})
+
+describe('saying why a boot test failed', () => {
+  it('a kernel fault is a kernel fault, not the program, and QEMU is stopped at once', async () => {
+    const { r } = await bootRun(['print starting', 'kernel-fault'], { 'test-timeout': '40' })
+    expect(r.code).toBe(1)
+    expect(r.outputs).toMatchObject({ 'test-result': 'failed', 'test-failure': 'kernel-fault' })
+    expect(r.outputs['test-exit-code']).toBe('')
+    const [message] = errors(r.stdout)
+    expect(message).toMatch(
+      /^The boot test failed: the Nanos kernel faulted, not the program: assertion m->allocated >= o->pagesize failed at .* in mcache_dealloc\(\)\. QEMU went on running after it and was stopped\./
+    )
+    expect(message).not.toMatch(/the program exited|killed by signal/)
+    // Two boots (the test and the diagnosis), each stopped soon after the fault, not at 40 s.
+    expect(r.durationMs).toBeLessThan(20_000)
+    expect(qemuRunning(r.runnerTemp)).toBe(0)
+  })
+
+  it('Nanos 0.1.55: stat() twice on a workspace file is named as its known problem, with the advice', async () => {
+    suite.mirror.setObject(
+      nanosReleasePath('0.1.55'),
+      makeTarGz(nanosReleaseEntries('0.1.55', 'amd64', DEFAULT_KLIBS))
+    )
+    const task = makeTempDir('nia-task-')
+    writeFile(path.join(task, 'task.json'), '{}')
+    const { r } = await bootRun(
+      ['stat /workspace/task.json', 'stat /workspace/task.json', 'print unreachable'],
+      { 'nanos-version': '0.1.55', 'test-workspace': task, 'test-timeout': '5' }
+    )
+    // Before the build: the release is known to break common ways of reading a workspace.
+    expect(warnings(r.stdout).join('\n')).toMatch(
+      /^Nanos 0\.1\.55 has a known problem for images that mount a workspace \(this one mounts \/workspace\)/m
+    )
+    expect(r.code).toBe(1)
+    expect(['timeout', 'kernel-fault']).toContain(r.outputs['test-failure'])
+    const [message] = errors(r.stdout)
+    expect(message).toMatch(/This is a known Nanos problem: Nanos 0\.1\.55 faults/)
+    expect(message).toMatch(/Set `nanos-version: 0\.1\.54`/)
+    expect(message).toMatch(
+      /newfstatat\(-100, "\/workspace\/task\.json", <unfinished \.\.\.>\s+<- the program stopped here/
+    )
+    expect(r.summary).toMatch(/Known Nanos problem<\/th><td>Nanos 0\.1\.55 faults/)
+    expect(r.summary).toMatch(/<summary>System calls, last \d+ \(diagnosis boot\)<\/summary>/)
+  })
+
+  it('test-diagnose: false boots once and leaves no trace', async () => {
+    const log = path.join(makeTempDir('nia-opslog-'), 'ops.log')
+    const { r } = await bootRun(['exit 4'], { 'test-diagnose': 'false' }, { OPS_DOUBLE_LOG: log })
+    expect(r.code).toBe(1)
+    expect(r.outputs['test-trace']).toBe('')
+    expect(errors(r.stdout)[0]).not.toMatch(/Diagnosis boot/)
+    const builds = fs
+      .readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(l => JSON.parse(l).argv[0] === 'build')
+    // The image and its twin; no trace image.
+    expect(builds).toHaveLength(2)
+  })
+
+  it('nothing of the diagnosis reaches the uploaded image: no strace klib, no debugsyscalls', async () => {
+    const { r } = await bootRun(['exit 5'], { 'image-name': 'diagnosed' })
+    expect(r.code).toBe(1)
+    expect(fs.readFileSync(r.outputs['test-trace'], 'utf8')).toMatch(/^\[2\] /m)
+    const contents = JSON.parse(fs.readFileSync(r.outputs['contents-path'], 'utf8'))
+    expect(contents.klibs).toEqual([])
+    expect(contents.settings).not.toHaveProperty('debugsyscalls')
+  })
+
+  it('a cancelled step (SIGTERM to the action) leaves no QEMU running', async () => {
+    const ws = makeWorkspace({ program: ['print waiting for ever', 'hang'] })
+    const runnerTemp = makeTempDir('nia-cancelled-')
+    let signalled = false
+    const r = await suite.run({
+      cwd: ws.dir,
+      runnerTemp,
+      inputs: { binary: ws.relBinary, test: 'true', accel: 'tcg', 'test-timeout': '120' },
+      onSpawn: child => {
+        // As a runner cancels a step: once the VM runs, the action gets SIGTERM.
+        const poll = setInterval(() => {
+          if (qemuRunning(runnerTemp) === 0) return
+          clearInterval(poll)
+          signalled = true
+          child.kill('SIGTERM')
+        }, 100)
+        child.once('exit', () => clearInterval(poll))
+      }
+    })
+    expect(signalled).toBe(true)
+    expect(r.code).toBe(128 + 15)
+    expect(qemuRunning(runnerTemp)).toBe(0)
   })
 })

@@ -35,6 +35,8 @@ export interface RunActionOptions {
   timeoutMs?: number
   /** Entry script (default dist/index.js). */
   entry?: string
+  /** Called with the action's process once it started (e.g. to signal it as a runner would). */
+  onSpawn?: (child: import('node:child_process').ChildProcess) => void
 }
 
 export interface RunActionResult {
@@ -179,6 +181,7 @@ export async function runAction(opts: RunActionOptions = {}): Promise<RunActionR
   })
   const stdout: Buffer[] = []
   const stderr: Buffer[] = []
+  opts.onSpawn?.(child)
   child.stdout.on('data', (c: Buffer) => stdout.push(c))
   child.stderr.on('data', (c: Buffer) => stderr.push(c))
 
