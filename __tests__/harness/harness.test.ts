@@ -339,10 +339,7 @@ describe('mirror', () => {
     }
     const common = parseTarGz((await get(mirror.urlOf(COMMON_PATH))).body)
     expect(common.map(e => e.name)).toEqual(
-      expect.arrayContaining([
-        'etc/ssl/certs/ca-certificates.crt',
-        'lib/x86_64-linux-gnu/libnss_dns.so.2'
-      ])
+      expect.arrayContaining(['ca-certificates.crt', 'libnss_dns.so.2'])
     )
   })
 
