@@ -1610,10 +1610,16 @@ function fileExists(m, filePath) {
   return isFileNode(node.get(parts[parts.length - 1]))
 }
 
-/** The record's entry for a host file: its size and sha256. */
+/** The record's entry for a host file: its size and sha256 (null when it cannot be read). */
 function fileFacts(host) {
   const st = fs.statSync(host)
-  return { size: st.size, sha256: sha256File(host) }
+  let sha256 = null
+  try {
+    sha256 = sha256File(host)
+  } catch {
+    // a directory listed in Files: ops fails when it writes the image
+  }
+  return { size: st.size, sha256 }
 }
 
 /**
@@ -2413,12 +2419,11 @@ async function build(args, opsHome, latest) {
 
   // Handler: defaults, positional check, merge.
   const { cfg, source: defaultsSource } = loadDefaults()
+  // checkProgramExists: the program, or a file of that name in the ops home, must exist
   const positionalProgram = positional[0]
-  try {
-    fs.statSync(positionalProgram)
-  } catch (e) {
-    fatal(goFsError('stat', positionalProgram, e))
-  }
+  const inOpsHome = path.posix.join(opsHome, positionalProgram)
+  if (!fs.existsSync(positionalProgram) && !fs.existsSync(inOpsHome))
+    fatal(`error: ${positionalProgram}: ${goFsError('stat', inOpsHome, { code: 'ENOENT' })}`)
   cfg.Program = positionalProgram
   if (fileNode) decodeConfig(fileNode, cfg, true)
 
@@ -2533,10 +2538,15 @@ async function build(args, opsHome, latest) {
       if (!(e instanceof ManifestError)) throw e
       out(`${e.message}\n`) // printed, and the build goes on
     }
-    // ops's own files, written to a temporary folder first
+    // ops's own files, written to a temporary folder first (<tmp>/<program>_temp<digits>, which
+    // its warnings show; the double keeps the bytes in memory)
+    const buildDir = path.join(
+      os.tmpdir(),
+      `${path.posix.basename(program)}_temp${crypto.randomBytes(4).readUInt32LE(0)}`
+    )
     const ownFile = (imagePath, text) => {
       const data = Buffer.from(text, 'utf8')
-      const host = path.join(os.tmpdir(), `${name}-ops-double`, path.posix.basename(imagePath))
+      const host = path.join(buildDir, path.posix.basename(imagePath))
       addFileTo(rootDir(m), imagePath, { host, data })
       generated.push({
         imagePath,
