@@ -124,8 +124,14 @@ async function outcome(r: Run): Promise<Outcome> {
       listing = 'unreadable'
     }
   }
+  // ops's build folder is <tmp>/<program>_temp<random digits>
   const normalise = (line: string): string =>
-    line.split(r.opsHome).join('<ops home>').split(r.ws).join('<cwd>')
+    line
+      .split(r.opsHome)
+      .join('<ops home>')
+      .split(r.ws)
+      .join('<cwd>')
+      .replace(/_temp\d+\//g, '_temp<random>/')
   return {
     exit: r.code,
     ...classify(r),
@@ -264,6 +270,52 @@ const CASES: Case[] = [
     extra: ['ignored'],
     prepare: ws => void place(program('probe'), ws, 'probe'),
     config: { Mounts: { '%1': '/workspace', data: '/data:ro', '%2': '/scratch' } }
+  },
+  {
+    name: 'overrides-klibs-network',
+    program: 'probe',
+    prepare: ws => {
+      place(program('probe'), ws, 'probe')
+      writeFile(path.join(ws, 'etc/passwd'), 'prover:x:1000:1000::/:/probe\n')
+      writeFile(path.join(ws, 'etc/resolv.conf'), 'nameserver 10.0.0.53\n')
+      writeFile(path.join(ws, 'libs/a.so'), 'a')
+      writeFile(path.join(ws, 'libs/sub/b.so'), 'b')
+      writeFile(path.join(ws, 'libs/c.txt'), 'c')
+      fs.symlinkSync('a.so', path.join(ws, 'libs/l.so'))
+      writeFile(path.join(ws, 'tree/inner/i.txt'), 'i')
+      fs.symlinkSync('inner', path.join(ws, 'tree/to-inner'))
+    },
+    config: () => ({
+      // ops's own /etc/passwd and /etc/resolv.conf replaced (with a warning each)
+      Files: ['etc/passwd', '/etc/resolv.conf'],
+      MapDirs: { [`${outside}/*.txt`]: '/outside', 'libs/*.so': '/usr/lib' },
+      Dirs: ['tree'],
+      Klibs: ['cloud_init'],
+      Env: { RADAR_KEY: 'k' },
+      ManifestPassthrough: { firewall: { rules: [] } },
+      RunConfig: {
+        IPAddress: '10.0.0.5',
+        Gateway: '10.0.0.1',
+        NetMask: '255.0.0.0',
+        Ports: ['80', '443'],
+        Nics: [{ IPAddress: '1.2.3.4' }, { IPAddress: '5.6.7.8', NetMask: '255.255.0.0' }]
+      },
+      BaseVolumeSz: '16m'
+    })
+  },
+  {
+    name: 'files-directory',
+    program: 'probe',
+    prepare: ws => {
+      place(program('probe'), ws, 'probe')
+      writeFile(path.join(ws, 'data/x'), 'x')
+    },
+    config: { Files: ['data'] }
+  },
+  {
+    name: 'missing-program',
+    program: 'not-there',
+    prepare: () => undefined
   },
   {
     name: 'arm64',
@@ -473,6 +525,29 @@ describeReal('the ops double against the real ops 0.1.46', () => {
             '%1': '/scratch',
             '%2': '/data:ro'
           })
+          break
+        case 'overrides-klibs-network':
+          expect(o.warnings).toHaveLength(2)
+          expect(listing.boot?.entries.map(e => e.path)).toEqual([
+            '/kernel',
+            '/klib',
+            '/klib/cloud_init',
+            '/klib/firewall',
+            '/klib/radar',
+            '/klib/tls'
+          ])
+          break
+        case 'files-directory':
+          // ops fails while writing the image: the file is there, unreadable
+          expect([o.kind, o.exit, o.imageExists, o.listing]).toEqual([
+            'other',
+            1,
+            true,
+            'unreadable'
+          ])
+          break
+        case 'missing-program':
+          expect([o.kind, o.exit, o.imageExists]).toEqual(['missing file', 1, false])
           break
         case 'arm64':
           expect(o.partitions).toEqual([0x83, 0x83])
