@@ -51,6 +51,7 @@ interface Run {
   stderr: string
   opsHome: string
   ws: string
+  tmp: string
   image: string
 }
 
@@ -131,6 +132,8 @@ async function outcome(r: Run): Promise<Outcome> {
       .join('<ops home>')
       .split(r.ws)
       .join('<cwd>')
+      .split(r.tmp)
+      .join('<tmp>')
       .replace(/_temp\d+\//g, '_temp<random>/')
   return {
     exit: r.code,
@@ -370,6 +373,8 @@ function runTool(tool: Tool, c: Case, bin: string): Promise<Run> {
     HOME: path.join(base, 'user'),
     OPS_HOME: opsParentOf(tool, c),
     OPS_DEFAULT_CONFIG: path.join(base, 'empty.json'),
+    // ops's build folder (<tmp>/<program>_temp<digits>, left behind when it fails) goes here
+    TMPDIR: path.join(base, 'tmp'),
     ...REFUSED_PROXY_ENV,
     ...(tool === 'double' ? { OPS_DOUBLE_USER_HOME: path.join(base, 'user') } : {})
   }
@@ -389,6 +394,7 @@ function runTool(tool: Tool, c: Case, bin: string): Promise<Run> {
         stderr: Buffer.concat(err).toString('utf8'),
         opsHome,
         ws,
+        tmp: env.TMPDIR,
         image: path.join(opsHome, 'images', c.name)
       })
     })
@@ -420,6 +426,7 @@ beforeAll(async () => {
     const base = path.join(root, tool)
     writeFile(path.join(base, 'empty.json'), '{}')
     fs.mkdirSync(path.join(base, 'user'), { recursive: true })
+    fs.mkdirSync(path.join(base, 'tmp'), { recursive: true })
     for (const c of CASES) {
       fs.cpSync(template, path.join(opsParentOf(tool, c), '.ops'), { recursive: true })
       const ws = path.join(base, 'work', c.name)
