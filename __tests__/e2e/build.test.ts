@@ -168,7 +168,7 @@ describe('what goes into the image', () => {
     expect(fs.readdirSync(app).sort()).toEqual(['bin', 'lib', 'nvidia'])
   })
 
-  it('keeps a symlink met in dirs as a link, as ops does, and warns about it', async () => {
+  it('keeps a symlink met in dirs as a link, as ops does, and warns about it; ops leaves out a dangling one', async () => {
     const ws = makeWorkspace()
     writeFile(path.join(ws.dir, 'data/real.txt'), 'x')
     fs.symlinkSync('real.txt', path.join(ws.dir, 'data/link.txt'))
@@ -180,10 +180,9 @@ describe('what goes into the image', () => {
       type: 'symlink',
       target: 'real.txt'
     })
-    expect(record.dirs.find(d => d.imagePath === '/data/dangling.so')).toMatchObject({
-      type: 'symlink',
-      target: '/nowhere/libgone.so'
-    })
+    // ops 0.1.46 stats a link met in Dirs and leaves it out when its target is missing
+    // ("warning: stat data/dangling.so: no such file or directory")
+    expect(record.dirs.find(d => d.imagePath === '/data/dangling.so')).toBeUndefined()
     expect(warnings(r.stdout).join('\n')).toMatch(/data\/link.txt is a symbolic link/)
   })
 

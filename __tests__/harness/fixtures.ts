@@ -4,7 +4,9 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import {
   COMMON_FILES,
+  commonEntries,
   DEFAULT_KLIBS,
+  makeTarGz,
   type NanosArch,
   nanosReleaseEntries,
   renderOpsDouble
@@ -203,13 +205,18 @@ export interface SeedOpsHomeOptions {
   /** Content of <opshome>/latest.txt; null = no latest.txt (default: last of versions). */
   latest?: string | null
   klibs?: string[]
-  /** Also extract the common files into <opshome>/common (default false). */
+  /**
+   * Also lay out the common files: <opshome>/common.tar.gz and its files extracted into
+   * <opshome>/common, as ops leaves them (default false). Ops (and the double) extract the
+   * tarball on every build, and without it go on without the common files.
+   */
   common?: boolean
 }
 
 /**
  * Lays out an ops home like a finished download would: <parent>/.ops/<V>[-arm]/{kernel.img,
- * boot.img, bootx64.efi, klibs/*}, latest.txt and optionally common/. Returns the .ops path.
+ * boot.img, bootx64.efi, klibs/*}, latest.txt and optionally common.tar.gz and common/. Returns
+ * the .ops path.
  * `parent` is what OPS_HOME must be set to.
  */
 export function seedOpsHome(parent: string, opts: SeedOpsHomeOptions = {}): string {
@@ -227,6 +234,7 @@ export function seedOpsHome(parent: string, opts: SeedOpsHomeOptions = {}): stri
   const latest = opts.latest === undefined ? versions.at(-1) : opts.latest
   if (latest !== null && latest !== undefined) writeFile(path.join(opsHome, 'latest.txt'), latest)
   if (opts.common) {
+    writeFile(path.join(opsHome, 'common.tar.gz'), makeTarGz(commonEntries()))
     for (const [rel, data] of Object.entries(COMMON_FILES))
       writeFile(path.join(opsHome, 'common', rel), data)
   }

@@ -340,10 +340,7 @@ describe('mirror', () => {
     }
     const common = parseTarGz((await get(mirror.urlOf(COMMON_PATH))).body)
     expect(common.map(e => e.name)).toEqual(
-      expect.arrayContaining([
-        'etc/ssl/certs/ca-certificates.crt',
-        'lib/x86_64-linux-gnu/libnss_dns.so.2'
-      ])
+      expect.arrayContaining(['ca-certificates.crt', 'libnss_dns.so.2'])
     )
   })
 
@@ -690,7 +687,7 @@ describe('ops double: build', () => {
     expect(record.args[0]).toBe('my_prover')
   })
 
-  it('reads Files and Dirs relative to the cwd, a leading "/" included', async () => {
+  it('reads Files relative to the cwd, a leading "/" included, and Dirs as ops walks them', async () => {
     const c = setup()
     writeFile(path.join(c.ws, 'lib/x/libdl.so.2'), 'libdl')
     writeFile(path.join(c.ws, 'assets/a.txt'), 'A')
@@ -718,14 +715,35 @@ describe('ops double: build', () => {
       ['/assets/sub', 'dir'],
       ['/assets/sub/b.txt', 'file']
     ])
-    // a file that exists only at the absolute host path is NOT found
+    // a file that exists only at the absolute host path is NOT found: ops reads <cwd>//etc/...
     writeJson(cfg, { Files: ['/etc/hostname-does-not-exist-in-ws'] })
     const miss = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
       cwd: c.ws,
       env: c.env
     })
     expect(miss.code).toBe(1)
+    expect(miss.stdout).toContain(
+      `failed building manifest: file "${c.ws}//etc/hostname-does-not-exist-in-ws" is missing`
+    )
     expect(imageLine(miss.stdout)).toBeUndefined()
+    // but a Dirs entry is walked as written: an absolute one on the host, not below the cwd
+    const outside = makeTempDir('nia-outside-')
+    writeFile(path.join(outside, 'o.txt'), 'outside')
+    writeFile(path.join(c.ws, outside.slice(1), 'in-ws.txt'), 'inside')
+    writeJson(cfg, { Dirs: [outside] })
+    const abs = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(abs.code).toBe(0)
+    expect(readDoubleImage(imageLine(abs.stdout) as string).record.dirs).toEqual([
+      expect.objectContaining({ imagePath: outside, type: 'dir', hostPath: outside }),
+      expect.objectContaining({
+        imagePath: `${outside}/o.txt`,
+        hostPath: path.join(outside, 'o.txt'),
+        sha256: sha256('outside')
+      })
+    ])
     writeJson(cfg, { Dirs: ['nope'] })
     expect(
       (await runOps(['build', 'target/release/my_prover', '-c', cfg], { cwd: c.ws, env: c.env }))
@@ -892,8 +910,10 @@ describe('ops double: build', () => {
       env: c.env
     })
     expect(r.code).toBe(0)
-    expect(r.stdout).toContain(`Error: failed converting configuration file: ${message}`)
-    expect(r.stderr).toContain('Usage:')
+    // cobra prints the error of ops's PersistentPreRunE on stderr, before the usage
+    expect(r.stderr).toContain(`Error: failed converting configuration file: ${message}`)
+    expect(r.stderr.indexOf('Error:')).toBeLessThan(r.stderr.indexOf('Usage:'))
+    expect(r.stdout).not.toContain('Error:')
     expect(imageLine(r.stdout)).toBeUndefined()
     expect(fs.readdirSync(path.join(c.opsHome, 'images'))).toEqual([])
   })
@@ -965,12 +985,20 @@ describe('ops double: build', () => {
     }
   })
 
-  it('reports JSON syntax errors the same way (exit 0, no image)', async () => {
+  it('reports JSON syntax errors the same way (exit 0, no image), with where ops found them', async () => {
     const c = setup()
     const cfg = path.join(c.ws, 'm.json')
     for (const [text, message] of [
       ['{"Env": {"A": "1"},', 'unexpected EOF'],
-      ['{"Env" "x"}', `invalid character '"' after object key`],
+      // ops quotes 11 bytes from the bad one: past the file's end, os.ReadFile's spare zeros
+      [
+        '{"Env" "x"}',
+        `invalid character '"' after object key ~ error near '"x"}${'\0'.repeat(7)}' (offset 8) line: 1`
+      ],
+      [
+        '{\n  "Env": x\n}',
+        `invalid character 'x' looking for beginning of value ~ error near 'x\n}${'\0'.repeat(8)}' (offset 12) line: 2`
+      ],
       ['', 'EOF']
     ]) {
       writeFile(cfg, text)
@@ -979,14 +1007,30 @@ describe('ops double: build', () => {
         env: c.env
       })
       expect(r.code).toBe(0)
-      expect(r.stdout).toContain(`Error: failed converting configuration file: ${message}\n`)
+      expect(r.stderr).toContain(`Error: failed converting configuration file: ${message}\n`)
       expect(imageLine(r.stdout)).toBeUndefined()
     }
+    // ... and beyond that spare capacity (a file of 512 bytes or more) ops panics
+    writeFile(cfg, `{"Env": {${' '.repeat(600)}x}`)
+    const big = await runOps(['build', 'target/release/my_prover', '-c', cfg], {
+      cwd: c.ws,
+      env: c.env
+    })
+    expect(big.code).toBe(2)
+    expect(big.stderr).toContain(
+      'panic: runtime error: slice bounds out of range [:620] with capacity 612'
+    )
   })
 
-  it('fails (exit 1) on a boolean or number ManifestPassthrough value', async () => {
+  it('fails (exit 1) on a boolean, number or null ManifestPassthrough value, half-way through the image', async () => {
     const c = setup()
-    for (const value of [true, 1]) {
+    for (const [value, shown] of [
+      [true, '%!p(bool=true)'],
+      [1, '%!p(float64=1)'],
+      [1e6, '%!p(float64=1e+06)'],
+      [123456, '%!p(float64=123456)'],
+      [null, '%!p(<nil>)']
+    ] as const) {
       const cfg = writeJson(path.join(c.ws, 'm.json'), {
         ManifestPassthrough: { readonly_rootfs: value }
       })
@@ -995,8 +1039,13 @@ describe('ops double: build', () => {
         env: c.env
       })
       expect(r.code).toBe(1)
-      expect(r.stdout).toContain('error writing manifest')
+      expect(r.stdout).toContain(
+        `failed creating image file: cannot write root filesystem: unknown type of value ${shown}`
+      )
       expect(imageLine(r.stdout)).toBeUndefined()
+      // like ops, the image file is left behind without its partition table
+      const img = fs.readFileSync(path.join(c.opsHome, 'images', 'my_prover'))
+      expect(img.subarray(446, 510).every(b => b === 0)).toBe(true)
     }
     const cfg = writeJson(path.join(c.ws, 'm.json'), {
       ManifestPassthrough: { readonly_rootfs: 'true', list: ['a'], obj: { k: 'v' } }
@@ -1086,7 +1135,18 @@ describe('ops double: build', () => {
     writeScript(path.join(c.ws, 'run.sh'))
     const script = await runOps(['build', 'run.sh'], { cwd: c.ws, env: c.env })
     expect(script.code).toBe(1)
-    expect(script.stdout).toContain('only ELF binaries are supported')
+    // through Go's standard logger: a timestamp, on stderr
+    expect(script.stderr).toMatch(
+      /^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d .*only ELF binaries are supported\. Is this a Linux binary\? run "file .*run\.sh" on it/m
+    )
+    // ops checks that the program is an ELF after Files: a missing file is reported first
+    const missing = writeJson(path.join(c.ws, 'm.json'), { Files: ['nope'] })
+    const both = await runOps(['build', 'run.sh', '-c', missing], { cwd: c.ws, env: c.env })
+    expect(both.code).toBe(1)
+    expect(both.stdout).toContain(`failed building manifest: file "${c.ws}/nope" is missing`)
+    // 32-bit and big-endian ELF files pass (Go's debug/elf reads them)
+    writeElf(path.join(c.ws, 'prover32'), { cls: 32, machine: 3 })
+    expect((await runOps(['build', 'prover32'], { cwd: c.ws, env: c.env })).code).toBe(0)
     writeElf(path.join(c.ws, 'arm_prover'), { machine: 'aarch64' })
     const mixed = await runOps(['build', 'arm_prover'], { cwd: c.ws, env: c.env })
     expect(mixed.code).toBe(1)

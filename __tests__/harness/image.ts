@@ -1,6 +1,15 @@
 /**
- * Reads what the ops double writes into every image it builds: at 0 the Nanos stand-in (boot
- * sector + kernel, amd64 only), at 64 KiB the boot plan, at 128 KiB the record.
+ * Reads what the ops double writes into every image it builds besides a Nanos image's
+ * filesystems (ops-double.mjs, writeImage):
+ *   0        the MBR: the stand-in's boot sector (amd64 with a boot.img; zeros otherwise), the
+ *            "filesystem region" record at 434 (amd64), the partition table at 446, 0x55AA
+ *   512      the stand-in kernel (amd64), up to 64 KiB
+ *   64 KiB   the boot plan
+ *   128 KiB  the record: the magic line, one line of JSON, zeros to a sector boundary
+ *   then     4 KiB (the kernel's log dump), [the EFI system partition, 33 MiB, with Uefi], the
+ *            boot filesystem (TFS, 12 MiB), the root filesystem (TFS): partitions 1, 2 (, 3)
+ *   then     filler up to OPS_DOUBLE_IMAGE_SIZE, outside the partitions
+ * The filesystems are read with src/image/tfs.ts like any Nanos image's (see image-files.ts).
  */
 import * as fs from 'node:fs'
 
@@ -19,7 +28,9 @@ export interface DoubleImageFile {
   sha256: string
 }
 
+/** A path met while walking Dirs or MapDirs. */
 export interface DoubleImageDirEntry {
+  /** Where it is in the image: the walked path, not cleaned ("." and ".." stay names). */
   imagePath: string
   type: 'file' | 'dir' | 'symlink'
   hostPath: string
@@ -63,13 +74,26 @@ export interface DoubleImageRecord {
   /** Final environment, ops-added variables included. */
   env: Record<string, string>
   mounts: { given: Record<string, string>; image: Record<string, string> }
+  /**
+   * The config's Files: imagePath is "/" + the entry's elements (not cleaned: "." and ".." stay
+   * names of directories, which Nanos and src/image/tfs.ts do not list), hostPath <cwd>/<entry>.
+   */
   files: DoubleImageFile[]
+  /** What the walk of each Dirs entry met (links whose target is missing are left out). */
   dirs: DoubleImageDirEntry[]
-  mapDirs: { imagePath: string; hostPath: string; sha256: string }[]
+  /** What each MapDirs key matched, at its place under the mapped folder. */
+  mapDirs: DoubleImageDirEntry[]
+  /** Klibs found (/klib/<name> on the boot filesystem) and not found (only reported). */
   klibs: { dir: string; loaded: string[]; missing: string[] }
   passthrough: Record<string, unknown>
-  /** Files found under <opshome>/common, relative, sorted. */
+  /** Ops's own files: /etc/resolv.conf, /proc/sys/kernel/hostname, /etc/passwd. */
+  generated: Omit<DoubleImageFile, 'hostPath'>[]
+  /** Files found under <opshome>/common after extracting common.tar.gz, relative, sorted. */
   common: string[]
+  /** The common files that went into the image (ca-certificates.crt, libnss_dns.so.2 on amd64). */
+  commonFiles: DoubleImageFile[]
+  /** The root and boot filesystems' TFS version: 4 with TFSv4, else 5. */
+  tfsVersion: 4 | 5
   /**
    * The dynamic loader as the host's loader listed it for the program (LD_TRACE_LOADED_OBJECTS),
    * at its listed path in the image with the bytes of the host file; `elf` is PT_INTERP.
@@ -84,7 +108,7 @@ export interface DoubleImage {
   record: DoubleImageRecord
   /** Size of the image file in bytes. */
   size: number
-  /** Image offset where the record line ends (filler starts here). */
+  /** Image offset where the record line ends (zeros follow, then the partitions). */
   headerBytes: number
 }
 

@@ -227,10 +227,14 @@ export function nanosReleaseEntries(
   ]
 }
 
+/**
+ * The files of common.tar.gz, at its root as ops reads them (<opshome>/common/ca-certificates.crt
+ * and, for x86-64, common/libnss_dns.so.2: nanovms/ops lepton/image.go addCommonFilesToManifest).
+ */
 export const COMMON_FILES: Record<string, string> = {
-  'etc/ssl/certs/ca-certificates.crt':
+  'ca-certificates.crt':
     '-----BEGIN CERTIFICATE-----\nTEST-CA-BUNDLE-FROM-MIRROR\n-----END CERTIFICATE-----\n',
-  'lib/x86_64-linux-gnu/libnss_dns.so.2': '\x7fELF-test-libnss_dns\n'
+  'libnss_dns.so.2': '\x7fELF-test-libnss_dns\n'
 }
 
 /** Entries of common.tar.gz (with their directory entries). */

@@ -7,10 +7,25 @@
  * up latest.txt (see fetchLatest: through the environment's proxy, never beyond loopback).
  * A dynamically linked program is run with LD_TRACE_LOADED_OBJECTS=1 and the libraries the
  * loader lists go into the image, as ops does (see sharedLibs). The configuration is decoded
- * with the Go types of ops-config-schema.json. The "image" it writes boots a stand-in kernel
- * under QEMU and carries a record of what went in (see writeImage). Its boot plan (bootPlan)
- * names the Nanos version, the klibs loaded and the debugsyscalls key, so that the stand-in
- * prints the strace klib's syscall trace and has the 0.1.55 9p fault as the real kernel does.
+ * with the Go types of ops-config-schema.json.
+ *
+ * The image is a Nanos image as far as its filesystems go: an MBR partition table, a boot
+ * filesystem (/kernel, /klib/<name>) and a root filesystem (the manifest tuple and every file ops
+ * would put in: the program, Files, Dirs, MapDirs, the libraries of a dynamic program, ops's own
+ * /etc/passwd, /etc/resolv.conf, /proc/sys/kernel/hostname, the common files, the mount points),
+ * each a TFS (version 5, or 4 with TFSv4) that `ops image ls`/`cp` and src/image/tfs.ts read.
+ * The manifest is built in ops's order and with its path rules (newManifest and what follows,
+ * from nanovms/ops 0.1.46 lepton/image.go and fs/manifest.go), and checked against the real ops
+ * by __tests__/real/differential.test.ts. Where a Nanos image has its second-stage boot code,
+ * the double keeps a bootable stand-in kernel for QEMU, a boot plan and a JSON record of what
+ * went in (see writeImage for the layout; __tests__/harness/image.ts reads it). Its boot plan
+ * (bootPlan) names the Nanos version, the klibs loaded and the debugsyscalls key, so that the
+ * stand-in prints the strace klib's syscall trace and has the 0.1.55 9p fault as the real
+ * kernel does.
+ *
+ * Not modelled: TargetRoot, packages, the FAT inside the EFI system partition (laid out empty),
+ * the download of a missing common.tar.gz (ops goes on without the common files, and so does the
+ * double), the libraries of 32-bit or big-endian dynamic programs (treated as static).
  *
  * Only Node built-ins. The modules are loaded with dynamic import() and the file has no static
  * import/export, so it runs whether Node parses it as ESM (.mjs) or as CommonJS (the mirror
@@ -27,7 +42,8 @@
  *   OPS_DOUBLE_DELAY_MS    sleep before writing the image
  *   OPS_DOUBLE_LOG         append one JSON line per invocation (with `lookup`: url, proxy,
  *                          connect, outcome answered | failed | swallowed)
- *   OPS_DOUBLE_IMAGE_SIZE  total image size in bytes (filler after the record)
+ *   OPS_DOUBLE_IMAGE_SIZE  total image size in bytes (filler after the root filesystem, outside
+ *                          the partitions; an image is never smaller than its filesystems)
  *   OPS_DOUBLE_IMAGE_FILL  program (default) | zero | random
  */
 
@@ -40,7 +56,7 @@ const YELLOW = '\x1b[1;33m%s\x1b[0m'
 const GREEN = '\x1b[1;32m%s\x1b[0m'
 const BLUE = '\x1b[1;34m%s\x1b[0m'
 
-let fs, path, os, crypto, http, https, tls, net, childProcess
+let fs, path, os, crypto, http, https, tls, net, childProcess, zlib
 
 class Exit {
   constructor(code) {
@@ -144,7 +160,12 @@ function parseJsonValue(text) {
     while (i < n && isWs(text[i])) i++
   }
   const eof = () => new JsonError('unexpected EOF')
-  const bad = (c, ctx) => new JsonError(`invalid character ${goQuoteChar(c)} ${ctx}`)
+  // A syntax error keeps Go's SyntaxError.Offset: the bytes read up to the bad character.
+  const bad = (c, ctx, at = i) => {
+    const e = new JsonError(`invalid character ${goQuoteChar(c)} ${ctx}`)
+    e.offset = Buffer.byteLength(text.slice(0, at)) + 1
+    return e
+  }
 
   function value(ctx) {
     skip()
@@ -163,7 +184,7 @@ function parseJsonValue(text) {
     for (let k = 0; k < word.length; k++) {
       if (i + k >= n) throw eof()
       if (text[i + k] !== word[k]) {
-        throw bad(text[i + k], `in literal ${word} (expecting ${goQuoteChar(word[k])})`)
+        throw bad(text[i + k], `in literal ${word} (expecting ${goQuoteChar(word[k])})`, i + k)
       }
     }
     i += word.length
@@ -573,6 +594,39 @@ Flags:
 Use "ops [command] --help" for more information about a command.
 `
 
+/**
+ * The names and shorthands of every flag of the real `ops build` (0.1.46), its global flags
+ * included; flags without a shorthand give an empty name, as ops's flag walk does.
+ */
+const OPS_BUILD_FLAG_NAMES = [
+  ...'arch args a config c consoles disable-args-copy envs e gateway help h imagename i'.split(' '),
+  ...'ip-address ipv6-address mounts nanos-version netconsole-ip netconsole-port'.split(' '),
+  ...'netmask nightly n projectid g target-cloud t target-root r tfsv4 4 type zone z'.split(' '),
+  ...'json j show-debug show-errors show-warnings'.split(' '),
+  ''
+]
+
+/**
+ * What ops adds to a JSON syntax error: " ~ error near '<11 bytes from the bad one>' (offset N)
+ * line: L". It slices the file's bytes past their end when the error is near it, reading the
+ * spare capacity os.ReadFile left (zeros), or panicking beyond that capacity.
+ */
+function syntaxErrorNear(failure, text) {
+  if (!(failure instanceof JsonError) || failure.offset === undefined) return ''
+  const data = Buffer.from(renderConfigText(text), 'utf8')
+  const rendered = process.env.ops_render_config === 'true'
+  const capacity = rendered ? data.length : Math.max(512, Buffer.byteLength(text) + 1)
+  const end = failure.offset + 10
+  if (end > capacity)
+    throw new GoPanic(
+      `runtime error: slice bounds out of range [:${end}] with capacity ${capacity}`
+    )
+  const near = Buffer.alloc(11)
+  data.copy(near, 0, failure.offset - 1, Math.min(end, data.length))
+  const line = 1 + data.subarray(0, failure.offset).toString('latin1').split('\n').length - 1
+  return ` ~ error near '${near.toString('latin1')}' (offset ${failure.offset}) line: ${line}`
+}
+
 function cobraError(msg, usage, code) {
   err(`Error: ${msg}\n${usage}\n`)
   throw new Exit(code)
@@ -906,47 +960,82 @@ function sha256File(p) {
   return h.digest('hex')
 }
 
-/** Host path of a Files/Dirs entry: relative to the CURRENT directory, even with a leading '/'. */
-function hostOf(entry) {
-  return path.join(process.cwd(), entry.replace(/^\/+/, ''))
-}
-function imagePathOf(entry) {
-  return path.posix.join('/', entry.replace(/^(\.\/)+/, ''))
+/** log.Fatal of Go's standard logger (ops's exitWithError): timestamp, red line on stderr, exit 1. */
+function goLogFatal(s) {
+  err(`${goTime()} ${color(RED, s)}\n`)
+  throw new Exit(1)
 }
 
-function checkElf(progPath, arch) {
+/**
+ * AddUserProgram: the program goes in at "/" + its path (a leading "./" dropped, cleaned). Ops
+ * first reads 19 bytes to tell an arm64 program (e_machine 183) from any other, which must match
+ * the kernel; it checks that the file is an ELF only later (validateElf).
+ */
+function addUserProgram(m, program, arch) {
+  const parts = program.split('/')
+  if (parts[0] === '.') parts.shift()
+  const imagePath = path.posix.join('/', path.posix.join(...parts))
+  const head = Buffer.alloc(19)
+  let n
   let fd
   try {
-    fd = fs.openSync(progPath, 'r')
+    fd = fs.openSync(program, 'r')
   } catch (e) {
-    fatal(goFsError('open', progPath, e))
+    const msg = goFsError('open', program, e)
+    out(`archCheck open error: ${msg}`)
+    throw new ManifestError(msg)
   }
-  const head = Buffer.alloc(64)
-  let n
   try {
-    n = fs.readSync(fd, head, 0, 64, 0)
+    n = fs.readSync(fd, head, 0, head.length, 0)
   } catch (e) {
-    fatal(goFsError('read', progPath, e))
+    const msg = goFsError('read', program, e)
+    out(`archCheck read error: ${msg}`)
+    throw new ManifestError(msg)
   } finally {
     fs.closeSync(fd)
   }
-  if (n < 4 || head.readUInt32BE(0) !== 0x7f454c46) fatal('only ELF binaries are supported')
-  if (n < 20) fatal('unexpected EOF')
-  const cls = head[4]
-  const data = head[5]
-  if (cls !== 2) fatal(`only 64-bit ELF binaries are supported (ELF class ${cls})`)
-  if (data !== 1 && data !== 2) fatal(`unknown ELF data encoding ${data}`)
-  const machine = data === 1 ? head.readUInt16LE(18) : head.readUInt16BE(18)
-  const names = { 62: 'x86-64', 183: 'aarch64' }
-  const want = arch === 'arm64' ? 183 : 62
-  if (data !== 1 || machine !== want) {
-    fatal(
-      `failed building image: program ${progPath} is an ELF for ${names[machine] || 'machine ' + machine}` +
-        `${data === 2 ? ' (big-endian)' : ''}, the target is ${arch} (${names[want]}); ` +
-        'mixing architectures is not supported'
-    )
+  if (n === 0) {
+    out('archCheck read error: EOF')
+    throw new ManifestError('EOF')
   }
-  return { machine: names[machine], class: 64 }
+  const found = head[18] === 183 ? 'arm' : 'amd64'
+  if ((arch === 'arm64') !== (found === 'arm'))
+    throw new ManifestError(
+      `you are trying to mix ${goQuote(program)} [${found}] with the wrong kernel, try re-creating the image with --arch=`
+    )
+  addFileTo(rootDir(m), imagePath, { host: program })
+  m.root.set('program', imagePath)
+  return imagePath
+}
+
+/**
+ * ValidateELF (at the start of getSharedLibs, after Files, MapDirs and Dirs): what Go's
+ * debug/elf refuses ends the build through Go's standard logger (stderr). 32-bit and big-endian
+ * ELF files pass.
+ */
+function validateElf(file) {
+  const head = Buffer.alloc(64)
+  let n
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      n = fs.readSync(fd, head, 0, head.length, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch (e) {
+    goLogFatal(goFsError('open', file, e))
+  }
+  if (n < 16) goLogFatal('EOF')
+  if (head.readUInt32BE(0) !== 0x7f454c46)
+    goLogFatal(`only ELF binaries are supported. Is this a Linux binary? run "file ${file}" on it`)
+  const [cls, data, version] = [head[4], head[5], head[6]]
+  if (cls !== 1 && cls !== 2) goLogFatal(`unknown ELF class ${cls}`)
+  if (data !== 1 && data !== 2) goLogFatal(`unknown ELF data encoding ${data}`)
+  if (version !== 1) goLogFatal(`unknown ELF version ${version}`)
+  if (n < (cls === 2 ? 64 : 52)) goLogFatal('EOF')
+  const machine = data === 1 ? head.readUInt16LE(18) : head.readUInt16BE(18)
+  return { 62: 'x86-64', 183: 'aarch64' }[machine] || `machine ${machine}`
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -959,7 +1048,7 @@ const SHT_DYNAMIC = 6
 const DT_NEEDED = 1
 
 /**
- * What Go's debug/elf tells ops about a 64-bit little-endian ELF (checkElf accepts no other):
+ * What Go's debug/elf tells ops about a 64-bit little-endian ELF (validateElf has passed it):
  * PT_INTERP and PT_DYNAMIC from the program headers, DT_NEEDED from the SHT_DYNAMIC section and
  * the string table it links to (File.ImportedLibraries reads sections, not segments).
  * Returns null when Go could not read it (ops then treats the program as static).
@@ -971,7 +1060,8 @@ function elfDynamicInfo(file) {
   } catch {
     return null
   }
-  if (buf.length < 64) return null
+  // Go would read 32-bit and big-endian files too; the double treats them as static programs
+  if (buf.length < 64 || buf[4] !== 2 || buf[5] !== 1) return null
   const u16 = o => buf.readUInt16LE(o)
   const u32 = o => buf.readUInt32LE(o)
   const u64 = o => {
@@ -1134,9 +1224,8 @@ async function sharedLibs(program, info) {
     let st
     try {
       st = fs.statSync(host)
-    } catch (e) {
-      // fs.Manifest.AddFile: the host file must exist
-      fatal(`failed building manifest: file "${lib}" is missing: ${goFsError('stat', lib, e)}`)
+    } catch {
+      continue // ops ignores AddFile's "is missing" for a library: it is left out
     }
     entries.push({
       imagePath: path.posix.join('/', lib),
@@ -1152,28 +1241,6 @@ async function sharedLibs(program, info) {
     needed: info.needed,
     libraries: entries.filter(e => e !== interp)
   }
-}
-
-function walkDir(entry, out) {
-  const host = hostOf(entry)
-  const imagePath = imagePathOf(entry)
-  let st
-  try {
-    st = fs.lstatSync(host)
-  } catch (e) {
-    fatal(`failed building image: ${goFsError('lstat', entry, e)}`)
-  }
-  if (st.isSymbolicLink()) {
-    // ops adds a link to the host path, it does not follow it
-    out.push({ imagePath, type: 'symlink', target: fs.readlinkSync(host), hostPath: host })
-    return
-  }
-  if (st.isDirectory()) {
-    out.push({ imagePath, type: 'dir', hostPath: host })
-    for (const name of fs.readdirSync(host).sort()) walkDir(path.posix.join(entry, name), out)
-    return
-  }
-  out.push({ imagePath, type: 'file', hostPath: host, size: st.size, sha256: sha256File(host) })
 }
 
 function listFiles(dir) {
@@ -1213,7 +1280,14 @@ function versionLess(a, b) {
   return false
 }
 
-function processMounts(mounts, opsHome) {
+/**
+ * The image's mounts. Ops 0.1.42 and later (onprem AddVirtfsShares): a label that names a local
+ * volume stays; a label whose host path (the label if absolute, else below the config file's
+ * folder) is a regular file stays; every other label becomes a 9p share, numbered %0, %1, ... in
+ * the order of those host paths. Older versions: %N labels stay (0.1.40 and before) or fail the
+ * build (0.1.41), and another label without a volume is refused.
+ */
+function processMounts(mounts, opsHome, configDir) {
   const given = { ...mounts }
   const image = {}
   const volumesDir = path.join(opsHome, 'volumes')
@@ -1230,12 +1304,29 @@ function processMounts(mounts, opsHome) {
     const nb = /^%\d+$/.test(b) ? parseInt(b.slice(1), 10) : Infinity
     return na !== nb ? na - nb : a < b ? -1 : a > b ? 1 : 0
   })
-  let next = 0
+  if (!versionLess(OPS_VERSION, '0.1.42')) {
+    const shares = new Map()
+    for (const [label, target] of Object.entries(mounts)) {
+      const hostDir = label.startsWith('/') ? label : goJoin(configDir, label)
+      let st
+      try {
+        st = fs.statSync(hostDir)
+      } catch {
+        st = null
+      }
+      if (volumeExists(label) || (st && !st.isDirectory())) image[label] = target
+      else shares.set(hostDir, target)
+    }
+    const order = [...shares.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    order.forEach((hostDir, i) => {
+      image[`%${i}`] = shares.get(hostDir)
+    })
+    return { given, image }
+  }
   for (const label of labels) {
     const target = mounts[label]
     if (/^%\d+$/.test(label) && !volumeExists(label)) {
       if (versionLess(OPS_VERSION, '0.1.41')) image[label] = target
-      else if (!versionLess(OPS_VERSION, '0.1.42')) image[`%${next++}`] = target
       else fatal(`failed building image: volume ${label} not found`)
       continue
     }
@@ -1249,41 +1340,797 @@ function processMounts(mounts, opsHome) {
   return { given, image }
 }
 
-function checkPassthrough(mp) {
-  const bad = (v, p) => {
-    if (typeof v === 'string') return null
-    if (Array.isArray(v)) {
-      for (let k = 0; k < v.length; k++) {
-        const r = bad(v[k], `${p}[${k}]`)
-        if (r) return r
-      }
-      return null
-    }
-    if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) {
-        const r = bad(x, `${p}.${k}`)
-        if (r) return r
-      }
-      return null
-    }
-    return { p, type: v === null ? 'nil' : typeof v === 'boolean' ? 'bool' : 'float64' }
-  }
-  for (const [k, v] of Object.entries(mp || {})) {
-    const r = bad(v, k)
-    if (r) {
-      fatal(
-        `failed building image: error writing manifest: ManifestPassthrough ${JSON.stringify(r.p)}: ` +
-          `value of type ${r.type} is not supported (only strings, arrays and objects)`
-      )
-    }
-  }
-}
-
 const sleep = ms => new Promise(r => setTimeout(r, ms))
 
 async function hangForever() {
   writeLog(null, { hang: true })
   await new Promise(() => setInterval(() => {}, 1 << 30))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Go's path/filepath, as far as ops's walks need it
+// ---------------------------------------------------------------------------------------------
+
+/** filepath.Clean. */
+function goClean(p) {
+  if (p === '') return '.'
+  const n = path.posix.normalize(p)
+  return n.length > 1 && n.endsWith('/') ? n.slice(0, -1) : n
+}
+
+/** filepath.Join: the non-empty elements, cleaned ('' when there are none). */
+function goJoin(...elems) {
+  const kept = elems.filter(e => e !== '')
+  return kept.length === 0 ? '' : goClean(kept.join('/'))
+}
+
+/** filepath.Split: [everything up to and including the last '/', the rest]. */
+function goSplit(p) {
+  const i = p.lastIndexOf('/')
+  return [p.slice(0, i + 1), p.slice(i + 1)]
+}
+
+/** filepath.Base. */
+function goBase(p) {
+  if (p === '') return '.'
+  const trimmed = p.replace(/\/+$/, '')
+  if (trimmed === '') return '/'
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1)
+}
+
+/** filepath.Rel for a target at or below base (the only case ops's walks meet). */
+function goRel(base, target) {
+  const b = goClean(base)
+  const t = goClean(target)
+  if (b === t) return '.'
+  if (b === '.') return t
+  const prefix = b === '/' ? '/' : `${b}/`
+  return t.startsWith(prefix) ? t.slice(prefix.length) : t
+}
+
+/**
+ * filepath.Match of one name (no '/' in it): '*', '?', '[...]' classes with ranges and '^',
+ * '\\' escapes. A malformed pattern matches nothing, as ops ignores Match's error.
+ */
+function goMatch(pattern, name) {
+  const chars = [...pattern]
+  const esc = c => `\\u{${c.codePointAt(0).toString(16)}}`
+  let re = '^'
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i]
+    if (c === '*') re += '[^/]*'
+    else if (c === '?') re += '[^/]'
+    else if (c === '\\') {
+      if (++i >= chars.length) return false
+      re += esc(chars[i])
+    } else if (c === '[') {
+      let j = i + 1
+      let cls = ''
+      if (chars[j] === '^') {
+        cls = '^'
+        j++
+      }
+      let ranges = 0
+      for (;;) {
+        if (j >= chars.length) return false
+        if (chars[j] === ']' && ranges > 0) break
+        const one = () => {
+          let x = chars[j]
+          if (x === undefined || x === '-' || x === ']') return null
+          if (x === '\\') x = chars[++j]
+          if (x === undefined) return null
+          j++
+          return x
+        }
+        const lo = one()
+        if (lo === null) return false
+        let hi = lo
+        if (chars[j] === '-') {
+          j++
+          hi = one()
+          if (hi === null) return false
+        }
+        cls += `${esc(lo)}-${esc(hi)}`
+        ranges++
+      }
+      re += `[${cls}]`
+      i = j
+    } else re += esc(c)
+  }
+  try {
+    return new RegExp(`${re}$`, 'u').test(name)
+  } catch {
+    return false
+  }
+}
+
+/** filepath.Walk: lexical order, links not followed, fn(path, stats | null, error | null). */
+function goWalk(root, fn) {
+  let st
+  try {
+    st = fs.lstatSync(root)
+  } catch (e) {
+    return fn(root, null, goFsError('lstat', root, e))
+  }
+  return walkFrom(root, st, fn)
+}
+
+function walkFrom(p, st, fn) {
+  if (!st.isDirectory()) return fn(p, st, null)
+  let names = null
+  let readErr = null
+  try {
+    names = fs.readdirSync(p).sort()
+  } catch (e) {
+    readErr = goFsError('open', p, e)
+  }
+  const first = fn(p, st, readErr)
+  if (readErr !== null || first) return first
+  for (const name of names) {
+    const child = goJoin(p, name)
+    let cst
+    try {
+      cst = fs.lstatSync(child)
+    } catch (e) {
+      const r = fn(child, null, goFsError('lstat', child, e))
+      if (r) return r
+      continue
+    }
+    const r = walkFrom(child, cst, fn)
+    if (r) return r
+  }
+  return null
+}
+
+/** Go's %q for the ASCII paths and names ops quotes. */
+const goQuote = s => JSON.stringify(String(s))
+
+// ---------------------------------------------------------------------------------------------
+// the manifest: what ops puts into the two filesystems, before writing them (fs/manifest.go)
+// ---------------------------------------------------------------------------------------------
+
+/** A Go panic: exit 2 with a goroutine trace on stderr. */
+class GoPanic extends Error {}
+
+/** An error BuildManifest returns: "failed building manifest: <message>", exit 1. */
+class ManifestError extends Error {}
+
+// A directory is a Map (name -> node), a file { host, data? } (data: bytes ops wrote to a
+// temporary file), a link { link } (its target as read from the host).
+const isDirNode = n => n instanceof Map
+const isLinkNode = n => n !== undefined && !isDirNode(n) && 'link' in n
+const isFileNode = n => n !== undefined && !isDirNode(n) && 'host' in n
+
+/**
+ * A path's elements between slashes (strings.FieldsFunc on '/'): ops does not clean the paths of
+ * Files and Dirs, so "." and ".." stay names of directories in the tree.
+ */
+const pathParts = p => p.split('/').filter(s => s !== '')
+
+/** The path of a node as the tree holds it. */
+const treePath = p => `/${pathParts(p).join('/')}`
+
+/** A subdirectory, as ops's type assertion finds it: a file or link there is a Go panic. */
+function asDir(node) {
+  if (isDirNode(node)) return node
+  throw new GoPanic(
+    `interface conversion: interface {} is ${isLinkNode(node) ? 'fs.link' : 'string'}, not map[string]interface {}`
+  )
+}
+
+/** The manifest ops builds: the root filesystem's root tuple, and the boot filesystem's tree. */
+function newManifest() {
+  return {
+    // key -> value: a string, a list, an object (a tuple); 'children' -> the directory tree
+    root: new Map([
+      ['children', new Map()],
+      ['arguments', []],
+      ['environment', {}]
+    ]),
+    boot: null
+  }
+}
+
+const rootDir = m => m.root.get('children')
+
+function mkDir(parent, name) {
+  if (parent.has(name)) return asDir(parent.get(name))
+  const dir = new Map()
+  parent.set(name, dir)
+  return dir
+}
+
+/** MkdirPath: every element of a '/'-separated path, as directories. */
+function mkDirPath(parent, p) {
+  let node = parent
+  for (const part of p.split('/')) if (part !== '') node = mkDir(node, part)
+  return node
+}
+
+/** The parent directory of a path's last element, made as needed, and that element. */
+function parentOf(dir, filePath) {
+  const parts = pathParts(filePath)
+  if (parts.length === 0) throw new GoPanic('runtime error: index out of range [-1]') // parts[len(parts)-1]
+  let node = dir
+  for (const part of parts.slice(0, -1)) node = mkDir(node, part)
+  return { node, name: parts[parts.length - 1] }
+}
+
+/** LookupFile without a target root: the host file must exist (links followed). */
+function lookupHostFile(host) {
+  try {
+    fs.statSync(host)
+  } catch (e) {
+    if (e.code === 'ENOENT')
+      throw new ManifestError(`file ${goQuote(host)} is missing: ${goFsError('stat', host, e)}`)
+    throw new ManifestError(goFsError('stat', host, e))
+  }
+}
+
+/** AddFileTo: the file at filePath below dir, from the host file (or bytes) of `file`. */
+function addFileTo(dir, filePath, file) {
+  const { node, name } = parentOf(dir, filePath)
+  const old = node.get(name)
+  if (old !== undefined && !isFileNode(old))
+    out(`warning: file ${goQuote(filePath)} overriding an existing directory`)
+  if (isFileNode(old) && old.host !== file.host)
+    out(
+      `warning: overwriting existing file ${goQuote(filePath)} hostpath old: ${old.host} new: ${goQuote(file.host)}\n`
+    )
+  if (!file.data) lookupHostFile(file.host)
+  node.set(name, file)
+}
+
+/** AddLink: a link at filePath whose target is the host link's own target. */
+function addLink(m, filePath, host) {
+  const { node, name } = parentOf(rootDir(m), filePath)
+  const old = node.get(name)
+  if (old !== undefined && !isFileNode(old))
+    out(`warning: file ${goQuote(filePath)} overriding an existing directory\n`)
+  if (isFileNode(old) && old.host !== host)
+    out(
+      `warning: overwriting existing file ${goQuote(filePath)} hostpath old: ${goQuote(old.host)} new: ${goQuote(host)}\n`
+    )
+  lookupHostFile(host)
+  let target
+  try {
+    target = fs.readlinkSync(host)
+  } catch (e) {
+    throw new ManifestError(`bad link: ${goFsError('readlink', host, e)}`)
+  }
+  node.set(name, { link: target })
+  return target
+}
+
+/** FileExists: a file (not a directory or link) at that path. */
+function fileExists(m, filePath) {
+  const parts = pathParts(filePath)
+  let node = rootDir(m)
+  for (const part of parts.slice(0, -1)) {
+    if (!node.has(part)) return false
+    node = asDir(node.get(part))
+  }
+  return isFileNode(node.get(parts[parts.length - 1]))
+}
+
+/** The record's entry for a host file: its size and sha256 (null when it cannot be read). */
+function fileFacts(host) {
+  const st = fs.statSync(host)
+  let sha256 = null
+  try {
+    sha256 = sha256File(host)
+  } catch {
+    // a directory listed in Files: ops fails when it writes the image
+  }
+  return { size: st.size, sha256 }
+}
+
+/**
+ * AddDirectory: ops walks the entry from its working directory and puts every path it meets at
+ * the same path in the image (the walk's own path: an absolute entry is read from the host's
+ * root; a relative one keeps "./" or ".." elements as names). A link whose target is missing is
+ * left out with a warning; any other link goes in as a link.
+ */
+function addDirectory(m, entry, records) {
+  const error = goWalk(entry, (hostPath, st, walkError) => {
+    if (walkError) return walkError
+    const vmPath = hostPath
+    const abs = path.resolve(process.cwd(), hostPath)
+    if (st.isSymbolicLink()) {
+      try {
+        fs.statSync(hostPath)
+      } catch (e) {
+        out(`warning: ${goFsError('stat', hostPath, e)}\n`)
+        return null
+      }
+      const target = addLink(m, vmPath, hostPath)
+      records.push({ imagePath: treePath(vmPath), type: 'symlink', hostPath: abs, target })
+      return null
+    }
+    if (st.isDirectory()) {
+      let node = rootDir(m)
+      for (const part of pathParts(vmPath)) {
+        if (!node.has(part)) node.set(part, new Map())
+        if (isFileNode(node.get(part)))
+          throw new ManifestError(
+            `directory ${goQuote(hostPath)} is conflicting with an existing file`
+          )
+        node = asDir(node.get(part))
+      }
+      records.push({ imagePath: treePath(vmPath), type: 'dir', hostPath: abs })
+      return null
+    }
+    addFileTo(rootDir(m), vmPath, { host: hostPath })
+    records.push({
+      imagePath: treePath(vmPath),
+      type: 'file',
+      hostPath: abs,
+      ...fileFacts(hostPath)
+    })
+    return null
+  })
+  if (error) throw new ManifestError(error)
+}
+
+/**
+ * addMappedFiles: the key is split into a folder and a pattern (filepath.Split); ops walks the
+ * folder and maps every path whose last element matches the pattern (a directory as an empty
+ * directory, a link as a link, a file as a file) to dest/<path relative to the folder>.
+ */
+function addMappedFiles(m, src, dest, records) {
+  const [dir, pattern] = goSplit(src)
+  const error = goWalk(dir, (hostPath, st, walkError) => {
+    if (walkError) return walkError
+    const [hostDir, name] = goSplit(hostPath)
+    if (!goMatch(pattern, name)) return null
+    const vmPath = goJoin(dest, goRel(dir, hostDir), name)
+    const abs = path.resolve(process.cwd(), hostPath)
+    if (st.isDirectory()) {
+      mkDirPath(rootDir(m), vmPath)
+      records.push({ imagePath: treePath(vmPath), type: 'dir', hostPath: abs })
+    } else if (st.isSymbolicLink()) {
+      const target = addLink(m, vmPath, hostPath)
+      records.push({ imagePath: treePath(vmPath), type: 'symlink', hostPath: abs, target })
+    } else {
+      addFileTo(rootDir(m), vmPath, { host: hostPath })
+      records.push({
+        imagePath: treePath(vmPath),
+        type: 'file',
+        hostPath: abs,
+        ...fileFacts(hostPath)
+      })
+    }
+    return null
+  })
+  if (error) throw new ManifestError(error)
+}
+
+/**
+ * AddKlibs: the boot filesystem's /klib/<name> for each klib found in the klib folder (cloud_init
+ * brings tls); a missing one is only reported. The root tuple then says klibs: "bootfs", found
+ * or not.
+ */
+function addKlibs(m, names, hostDir, klibs) {
+  if (names.length === 0) return
+  if (!m.boot) m.boot = new Map()
+  const dir = mkDir(m.boot, 'klib')
+  const list = [...names]
+  if (list.includes('cloud_init') && !list.includes('tls')) list.push('tls')
+  for (const name of list) {
+    const host = `${hostDir}/${name}`
+    let found = true
+    try {
+      fs.statSync(path.resolve(process.cwd(), host))
+    } catch (e) {
+      found = e.code !== 'ENOENT'
+    }
+    if (found) {
+      try {
+        addFileTo(dir, name, { host: path.resolve(process.cwd(), host) })
+        klibs.loaded.push(name)
+      } catch (e) {
+        if (!(e instanceof ManifestError)) throw e // ops ignores AddFileTo's error here
+      }
+    } else {
+      out(`Klib ${goQuote(name)} not found in directory ${goQuote(hostDir)}\n`)
+      klibs.missing.push(name)
+    }
+  }
+  m.root.set('klibs', 'bootfs')
+}
+
+/**
+ * The common files: ops extracts <opshome>/common.tar.gz into <opshome>/common/ on every build
+ * and adds common/ca-certificates.crt (and, for x86-64, common/libnss_dns.so.2) at their system
+ * paths. Without the tarball it would download it; the double never does, and like ops it then
+ * goes on without them.
+ */
+const COMMON_IN_IMAGE = [
+  ['libnss_dns.so.2', '/lib/x86_64-linux-gnu/libnss_dns.so.2', 'amd64'],
+  ['ca-certificates.crt', '/etc/ssl/certs/ca-certificates.crt', null]
+]
+
+function addCommonFiles(m, opsHome, arch) {
+  const dir = path.join(opsHome, 'common')
+  fs.mkdirSync(dir, { recursive: true })
+  const tarball = path.join(opsHome, 'common.tar.gz')
+  if (!fs.existsSync(tarball)) return []
+  extractTarGz(tarball, dir)
+  const added = []
+  for (const [name, imagePath, onlyArch] of COMMON_IN_IMAGE) {
+    if (onlyArch && onlyArch !== arch) continue
+    const host = path.join(dir, name)
+    if (!fs.existsSync(host)) continue
+    try {
+      addFileTo(rootDir(m), imagePath, { host })
+    } catch (e) {
+      if (e instanceof ManifestError) return added // the error ends the common files; ignored
+      throw e
+    }
+    added.push({ imagePath, hostPath: host, ...fileFacts(host) })
+  }
+  return added
+}
+
+/** ExtractPackage for ops's common files: directories and regular files of a gzipped tar. */
+function extractTarGz(file, dest) {
+  let tar
+  try {
+    tar = zlib.gunzipSync(fs.readFileSync(file))
+  } catch (e) {
+    out(`${e.code === 'Z_DATA_ERROR' ? 'gzip: invalid header' : e.message}\n`)
+    throw new Exit(1)
+  }
+  const text = (at, len) => {
+    const b = tar.subarray(at, at + len)
+    const end = b.indexOf(0)
+    return b.toString('utf8', 0, end < 0 ? len : end)
+  }
+  for (let at = 0; at + 512 <= tar.length;) {
+    if (tar.subarray(at, at + 512).every(b => b === 0)) break
+    const prefix = text(at + 345, 155)
+    const name = (prefix ? `${prefix}/` : '') + text(at + 0, 100)
+    const size = parseInt(text(at + 124, 12).trim() || '0', 8)
+    const mode = parseInt(text(at + 100, 8).trim() || '644', 8)
+    const type = String.fromCharCode(tar[at + 156])
+    const data = at + 512
+    const target = path.join(dest, name)
+    if (type === '5') fs.mkdirSync(target, { recursive: true })
+    else if (type === '0' || type === '\0') {
+      fs.mkdirSync(path.dirname(target), { recursive: true })
+      fs.writeFileSync(target, tar.subarray(data, data + size), { mode })
+    }
+    at = data + Math.ceil(size / 512) * 512
+  }
+}
+
+/** Go's %p of a value ops cannot encode, as its error message shows it. */
+function goBadValue(v) {
+  if (v === null || v === undefined) return '%!p(<nil>)'
+  if (typeof v === 'boolean') return `%!p(bool=${v})`
+  if (typeof v === 'number') return `%!p(float64=${goFloat(v)})`
+  return `%!p(${typeof v}=${String(v)})`
+}
+
+/** A float64 as Go's %v prints it (shortest digits; %e below exponent -4 and from 6 on). */
+function goFloat(n) {
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN'
+  if (n === 0) return Object.is(n, -0) ? '-0' : '0'
+  const [mantissa, exp] = n.toExponential().split('e')
+  const e = parseInt(exp, 10)
+  if (e < -4 || e >= 6)
+    return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`
+  return String(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// TFS: the filesystems Nanos reads (what ops's fs/tfs.go writes; src/image/tfs.ts reads them)
+// ---------------------------------------------------------------------------------------------
+
+const SECTOR = 512
+const TFS_MAGIC = 'NVMTFS'
+const LOG_EXTENSION_SECTORS = 1024
+const LOG_EXTENSION_BYTES = LOG_EXTENSION_SECTORS * SECTOR
+// records of the log
+const LOG_END = 1
+const LOG_TUPLE = 2
+const LOG_TUPLE_MORE = 3
+const LOG_LINK = 5
+// types of an encoded value
+const T_BUFFER = 0
+const T_TUPLE = 1
+const T_VECTOR = 2
+const T_STRING = 4
+/** Kept free at the end of every log extension: a link record (at most 21 bytes) and the end. */
+const LOG_TAIL = 32
+/** The largest header of a tuple record (kind, total length, length). */
+const RECORD_HEADER_MAX = 21
+
+/** The filesystem could not be written; the message is ops's. */
+class TfsError extends Error {}
+
+/** A number as the log writes it: 7 bits a byte, most significant first, 0x80 on all but the last. */
+function varint(n) {
+  const bytes = [n % 128]
+  for (n = Math.floor(n / 128); n > 0; n = Math.floor(n / 128)) bytes.unshift(0x80 | (n % 128))
+  return bytes
+}
+
+/**
+ * Writes one TFS into the image open as fd, at `base`: the log's first sector (magic, version,
+ * UUID, label) linked to 512 KiB log extensions, file data in whole sectors after them, and the
+ * tuples of the tree as one record in the log. The symbol table, tuple and vector numbering and
+ * the entry headers are those of the version (5: strings and vectors; 4: buffers, and lists as
+ * tuples keyed "0", "1", ...). `limit` bounds the filesystem (0: it grows as needed).
+ */
+class TfsWriter {
+  constructor(fd, base, limit, version) {
+    this.fd = fd
+    this.base = base
+    this.limit = limit
+    this.version = version
+    this.allocated = 0
+    this.entries = 0 // the decoder's dictionary: symbols, tuples and vectors, numbered from 1
+    this.symbols = new Map()
+    this.staged = []
+    this.uuid = crypto.randomBytes(16)
+    this.reserve(SECTOR)
+    this.ext = this.extension(0, 1)
+    this.uuid.copy(this.ext.buffer, this.ext.used)
+    this.ext.used += this.uuid.length + 1 // the label: empty, and its NUL
+    this.extend()
+  }
+
+  extension(offset, sectors) {
+    const buffer = Buffer.alloc(sectors * SECTOR)
+    const head = Buffer.from([
+      ...Buffer.from(TFS_MAGIC, 'latin1'),
+      ...varint(this.version),
+      ...varint(sectors)
+    ])
+    head.copy(buffer)
+    return { offset, buffer, used: head.length }
+  }
+
+  put(bytes) {
+    const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes)
+    b.copy(this.ext.buffer, this.ext.used)
+    this.ext.used += b.length
+  }
+
+  reserve(bytes) {
+    if (this.limit && this.allocated + bytes > this.limit)
+      throw new TfsError(
+        `available space (${this.limit - this.allocated} bytes) too small, required ${bytes}`
+      )
+    const at = this.allocated
+    this.allocated += bytes
+    return at
+  }
+
+  /** Links the current log extension to a new one at the end of the allocated space. */
+  extend() {
+    const at = this.reserve(LOG_EXTENSION_BYTES)
+    this.put([LOG_LINK, ...varint(at / SECTOR), ...varint(LOG_EXTENSION_SECTORS)])
+    this.writeExtension()
+    this.ext = this.extension(at, LOG_EXTENSION_SECTORS)
+  }
+
+  writeExtension() {
+    fs.writeSync(this.fd, this.ext.buffer, 0, this.ext.buffer.length, this.base + this.ext.offset)
+  }
+
+  stage(bytes) {
+    this.staged.push(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes))
+  }
+
+  /** An entry's header: immediate or a reference, its type, and a length or dictionary index. */
+  header(immediate, type, n) {
+    const bits = this.version === 4 ? 5 : 3
+    const width = n === 0 ? 0 : n.toString(2).length
+    const more = width > bits ? Math.ceil((width - bits) / 7) : 0
+    const bytes = [
+      ((immediate ? 1 : 0) << 7) |
+        (type << (bits + 1)) |
+        (more ? 1 << bits : 0) |
+        Math.floor(n / 2 ** (7 * more))
+    ]
+    for (let i = more - 1; i >= 0; i--)
+      bytes.push((Math.floor(n / 2 ** (7 * i)) & 0x7f) | (i > 0 ? 0x80 : 0))
+    this.stage(bytes)
+  }
+
+  symbol(name) {
+    const index = this.symbols.get(name)
+    if (index !== undefined) return this.header(false, T_BUFFER, index)
+    const bytes = Buffer.from(name, 'utf8')
+    this.header(true, T_BUFFER, bytes.length)
+    this.stage(bytes)
+    this.symbols.set(name, ++this.entries)
+  }
+
+  tupleHeader(count) {
+    this.header(true, T_TUPLE, count)
+    this.entries++
+  }
+
+  value(v) {
+    if (typeof v === 'string') {
+      const bytes = Buffer.from(v, 'utf8')
+      this.header(true, this.version === 4 ? T_BUFFER : T_STRING, bytes.length)
+      return this.stage(bytes)
+    }
+    if (Array.isArray(v)) {
+      if (this.version === 4) return this.tuple(Object.fromEntries(v.map((x, i) => [String(i), x])))
+      this.header(true, T_VECTOR, v.length)
+      this.entries++
+      for (const x of v) this.value(x)
+      return
+    }
+    if (v !== null && typeof v === 'object' && !isDirNode(v)) return this.tuple(v)
+    throw new TfsError(`unknown type of value ${goBadValue(v)}`)
+  }
+
+  tuple(object) {
+    const entries = Object.entries(object)
+    this.tupleHeader(entries.length)
+    for (const [k, v] of entries) {
+      this.symbol(k)
+      this.value(v)
+    }
+  }
+
+  /** A directory's "children": its entries, each a directory, a link or a file. */
+  directory(dir) {
+    this.symbol('children')
+    this.tupleHeader(dir.size)
+    for (const [name, node] of dir) {
+      this.symbol(name)
+      if (isDirNode(node)) {
+        this.tupleHeader(1)
+        this.directory(node)
+      } else if (isLinkNode(node)) this.tuple({ linktarget: node.link })
+      else this.file(node)
+    }
+  }
+
+  /** A file: its bytes in whole sectors, and its tuple (filelength, one extent in sectors). */
+  file(node) {
+    const data = node.data ?? null
+    let fd = null
+    try {
+      let size
+      if (data) size = data.length
+      else {
+        try {
+          fd = fs.openSync(node.host, 'r')
+          size = fs.fstatSync(fd).size
+        } catch (e) {
+          throw new TfsError(
+            `cannot open file ${goQuote(node.host)}: ${goFsError('open', node.host, e)}`
+          )
+        }
+      }
+      const sectors = Math.ceil(size / SECTOR)
+      let extents = {}
+      if (size > 0) {
+        const at = this.reserve(sectors * SECTOR)
+        if (data) fs.writeSync(this.fd, data, 0, data.length, this.base + at)
+        else {
+          const chunk = Buffer.allocUnsafe(1 << 20)
+          let done = 0
+          for (;;) {
+            let n
+            try {
+              n = fs.readSync(fd, chunk, 0, chunk.length, null)
+            } catch (e) {
+              throw new TfsError(
+                `cannot read file ${goQuote(node.host)}: ${goFsError('read', node.host, e)}`
+              )
+            }
+            if (n === 0) break
+            fs.writeSync(this.fd, chunk, 0, n, this.base + at + done)
+            done += n
+          }
+        }
+        const length = String(sectors)
+        extents = { 0: { length, offset: String(at / SECTOR), allocated: length } }
+      }
+      this.tuple({ filelength: String(size), extents })
+    } finally {
+      if (fd !== null) fs.closeSync(fd)
+    }
+  }
+
+  /** The staged tuples into the log (split across extensions as needed), then the end. */
+  finish() {
+    const data = Buffer.concat(this.staged)
+    this.staged = []
+    for (let done = 0; done < data.length;) {
+      const room = this.ext.buffer.length - this.ext.used - LOG_TAIL - RECORD_HEADER_MAX
+      if (room < 64) {
+        this.extend()
+        continue
+      }
+      const length = Math.min(data.length - done, room)
+      this.put(
+        done === 0
+          ? [LOG_TUPLE, ...varint(data.length), ...varint(length)]
+          : [LOG_TUPLE_MORE, ...varint(length)]
+      )
+      this.put(data.subarray(done, done + length))
+      done += length
+    }
+    this.put([LOG_END])
+    this.writeExtension()
+    const size = this.limit || this.allocated
+    if (fs.fstatSync(this.fd).size < this.base + size) fs.ftruncateSync(this.fd, this.base + size)
+    return size
+  }
+}
+
+/** One filesystem whose root tuple is `root` (key -> value, 'children' -> the tree). */
+function writeTfs(fd, base, limit, version, root) {
+  const t = new TfsWriter(fd, base, limit, version)
+  t.tupleHeader(root.size)
+  for (const [key, value] of root) {
+    if (key === 'children') t.directory(asDir(value))
+    else {
+      t.symbol(key)
+      t.value(value)
+    }
+  }
+  return t.finish()
+}
+
+// ---------------------------------------------------------------------------------------------
+// the partitions (what ops's fs/mkfs.go lays out)
+// ---------------------------------------------------------------------------------------------
+
+/** Room ops leaves after the boot code for the kernel's log dump. */
+const KLOG_DUMP_SIZE = 4 * 1024
+const UEFI_PART_SIZE = 33 * 1024 * 1024
+const BOOT_FS_SIZE = 12 * 1024 * 1024
+/** The boot code's "filesystem region" record, just before the partition table. */
+const FS_REGION_AT = 434
+const FS_REGION_TYPE = 12
+const PARTITION_TABLE = 446
+const PART_LINUX = 0x83
+const PART_EFI = 0xef
+
+/** A partition's CHS address as ops computes it (63 sectors a track, 255 heads, capped). */
+function chsOf(offset) {
+  const s = offset / SECTOR
+  let cyl = Math.floor(s / 63 / 255)
+  let head = Math.floor(s / 63) % 255
+  let sec = (s % 63) + 1
+  if (cyl > 1023) [cyl, head, sec] = [1023, 254, 63]
+  // ops ORs the cylinder's high bits into the sector byte as they are (not shifted to bits 6-7)
+  return [head, ((cyl >> 8) | sec) & 0xff, cyl & 0xff]
+}
+
+/** The four partition entries: each active, with its type, CHS and LBA start and length. */
+function partitionTable(parts) {
+  const table = Buffer.alloc(64)
+  parts.forEach(([type, offset, size], i) => {
+    const at = i * 16
+    table[at] = 0x80
+    table.set(chsOf(offset), at + 1)
+    table[at + 4] = type
+    table.set(chsOf(offset + size - SECTOR), at + 5)
+    table.writeUInt32LE(offset / SECTOR, at + 8)
+    table.writeUInt32LE(size / SECTOR, at + 12)
+  })
+  return table
+}
+
+/** SetFileSystemSize: digits and an optional k, m or g; anything else leaves the size unset. */
+function parseVolumeSize(text) {
+  const m = /^(\d+)(.*)$/.exec(text || '')
+  if (!m) return 0
+  const mul = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()]
+  if (mul === undefined) return 0
+  return Math.ceil((Number(m[1]) * mul) / SECTOR) * SECTOR
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1420,49 +2267,111 @@ function bootPlan(record, programBytes) {
 }
 
 /**
- * Writes the image: at 0 the stand-in (boot sector + kernel; none for arm64), at 64 KiB the
- * boot plan, at 128 KiB the record `OPSDOUBLE-IMAGE v1\n{json}\n`, then filler up to
- * OPS_DOUBLE_IMAGE_SIZE (OPS_DOUBLE_IMAGE_FILL: program | zero | random), at least 1 MiB.
+ * Writes the image, laid out like ops's (fs/mkfs.go), with the double's own parts where a Nanos
+ * boot image's second stage would be:
+ *   0        the MBR: the stand-in's boot sector (amd64 with a boot.img; else zeros), at 434 its
+ *            "filesystem region" record (type 12 and the length of what follows the MBR up to
+ *            the record's last sector: stand-in, plan, record; none without boot code), at 446
+ *            the partition table, 0x55AA
+ *   512      the stand-in kernel (amd64 with a boot.img), up to 64 KiB
+ *   64 KiB   the boot plan
+ *   128 KiB  the record `OPSDOUBLE-IMAGE v1\n{json}\n`, zeros to a sector boundary
+ *   then     4 KiB for the kernel's log dump; with Uefi, the EFI system partition (33 MiB, left
+ *            empty: no FAT); the boot filesystem (a TFS of 12 MiB: /kernel, /klib/<name>); the
+ *            root filesystem (a TFS up to its last sector, or to BaseVolumeSz as ops pads the
+ *            whole image): partitions 1, 2 (and 3), each active, type 0x83 (0xEF for the EFI one)
+ *   then     filler outside every partition up to OPS_DOUBLE_IMAGE_SIZE (OPS_DOUBLE_IMAGE_FILL:
+ *            program | zero | random)
+ * Without boot code (arm64) the partitions follow the record all the same. A value the root
+ * tuple cannot hold (a passthrough boolean, number or null) fails the write as it fails ops's:
+ * the boot filesystem and the root log's first sector are written, no partition table, exit 1.
  */
-function writeImage(imagePath, record, programHost) {
+function writeImage(imagePath, record, programHost, manifest, opts) {
   const prog = fs.readFileSync(programHost)
-  const head = Buffer.alloc(RECORD_OFFSET)
-  if (record.arch === 'amd64' && STANDIN_BASE64) {
+  const recordBytes = Buffer.from(`OPSDOUBLE-IMAGE v1\n${JSON.stringify(record)}\n`, 'utf8')
+  const headEnd = Math.ceil((RECORD_OFFSET + recordBytes.length) / SECTOR) * SECTOR
+  const head = Buffer.alloc(headEnd)
+  if (opts.bootCode && STANDIN_BASE64) {
     const standin = Buffer.from(STANDIN_BASE64, 'base64')
+    if (standin.subarray(FS_REGION_AT, 510).some(b => b !== 0))
+      fatal(
+        'ops-double: the stand-in boot sector uses bytes 434-509 (filesystem region, partitions)'
+      )
     standin.copy(head, 0, 0, Math.min(standin.length, REGION_SIZE))
   }
   bootPlan(record, prog).copy(head, PLAN_OFFSET)
-  const header = Buffer.from(`OPSDOUBLE-IMAGE v1\n${JSON.stringify(record)}\n`, 'utf8')
-  const requested = parseInt(process.env.OPS_DOUBLE_IMAGE_SIZE || '0', 10) || 0
-  const total = Math.max(requested, MIN_IMAGE_SIZE, RECORD_OFFSET + header.length)
+  recordBytes.copy(head, RECORD_OFFSET)
+  if (opts.bootCode) {
+    head.writeBigUInt64LE(BigInt(headEnd - SECTOR), FS_REGION_AT)
+    head.writeUInt32LE(FS_REGION_TYPE, FS_REGION_AT + 8)
+  }
+  head[510] = 0x55
+  head[511] = 0xaa
+  const failed = (which, e) => {
+    if (!(e instanceof TfsError)) throw e
+    fatal(`failed creating image file: cannot write ${which} filesystem: ${e.message}`)
+  }
   const fd = fs.openSync(imagePath, 'w')
   try {
-    fs.writeSync(fd, head)
-    fs.writeSync(fd, header)
-    let left = total - RECORD_OFFSET - header.length
-    if (left <= 0) return
-    const CH = 1 << 20
-    const mode = process.env.OPS_DOUBLE_IMAGE_FILL || 'program'
-    let block
-    if (mode === 'zero') block = Buffer.alloc(CH)
-    else if (mode === 'random') block = crypto.randomBytes(CH)
-    else {
-      block = Buffer.alloc(CH)
-      if (prog.length > 0) for (let o = 0; o < CH; o += prog.length) prog.copy(block, o)
+    fs.writeSync(fd, head, 0, head.length, 0)
+    const parts = []
+    let at = headEnd + KLOG_DUMP_SIZE
+    if (opts.uefi) {
+      parts.push([PART_EFI, at, UEFI_PART_SIZE])
+      at += UEFI_PART_SIZE
+      fs.ftruncateSync(fd, at)
     }
-    let counter = 0
-    while (left > 0) {
-      if (mode === 'random') {
-        block.writeUInt32LE(counter >>> 0, 0)
-        block.writeUInt32LE(Math.floor(counter / 0x100000000), 4)
-        counter++
-      }
-      const n = Math.min(left, CH)
-      fs.writeSync(fd, block, 0, n)
-      left -= n
+    try {
+      writeTfs(fd, at, BOOT_FS_SIZE, opts.tfsVersion, new Map([['children', manifest.boot]]))
+    } catch (e) {
+      failed('boot', e)
     }
+    parts.push([PART_LINUX, at, BOOT_FS_SIZE])
+    at += BOOT_FS_SIZE
+    let end
+    try {
+      end = at + writeTfs(fd, at, 0, opts.tfsVersion, manifest.root)
+    } catch (e) {
+      failed('root', e)
+    }
+    if (opts.volumeSize > end) {
+      fs.ftruncateSync(fd, opts.volumeSize)
+      end = opts.volumeSize
+    }
+    parts.push([PART_LINUX, at, end - at])
+    fs.writeSync(fd, partitionTable(parts), 0, 64, PARTITION_TABLE)
+    writeFiller(fd, end, prog)
   } finally {
     fs.closeSync(fd)
+  }
+}
+
+/** OPS_DOUBLE_IMAGE_SIZE: filler from `from` to that size (program | zero | random bytes). */
+function writeFiller(fd, from, prog) {
+  const requested = parseInt(process.env.OPS_DOUBLE_IMAGE_SIZE || '0', 10) || 0
+  let left = Math.max(requested, MIN_IMAGE_SIZE) - from
+  if (left <= 0) return
+  const CH = 1 << 20
+  const mode = process.env.OPS_DOUBLE_IMAGE_FILL || 'program'
+  let block
+  if (mode === 'zero') block = Buffer.alloc(CH)
+  else if (mode === 'random') block = crypto.randomBytes(CH)
+  else {
+    block = Buffer.alloc(CH)
+    if (prog.length > 0) for (let o = 0; o < CH; o += prog.length) prog.copy(block, o)
+  }
+  let at = from
+  let counter = 0
+  while (left > 0) {
+    if (mode === 'random') {
+      block.writeUInt32LE(counter >>> 0, 0)
+      block.writeUInt32LE(Math.floor(counter / 0x100000000), 4)
+      counter++
+    }
+    const n = Math.min(left, CH)
+    fs.writeSync(fd, block, 0, n, at)
+    at += n
+    left -= n
   }
 }
 
@@ -1481,12 +2390,17 @@ async function build(args, opsHome, latest) {
   }
   const kdirOf = v => (arch === 'arm64' ? `${v}-arm` : v)
 
-  // PersistentPreRunE: extra arguments and the -c file (strict decoding) come first.
-  if (positional.length > 1) {
-    const extra = positional.length - 1
-    const plural = extra === 1 ? 's' : ''
-    out(
-      `Error: invalid argument${plural} or flag${plural} provided, use --help for usage information.\n`
+  // PersistentPreRunE: extra arguments and the -c file (strict decoding) come first. One
+  // argument after the program is let through (and ignored); from two on, ops names a flag that
+  // one of them spells without its dash. cobra prints the error and the usage on stderr, exit 0.
+  if (positional.length > 2) {
+    const known = positional.slice(1).find(a => OPS_BUILD_FLAG_NAMES.includes(a))
+    err(
+      'Error: invalid argument or flag provided, use --help for usage information.' +
+        (known === undefined
+          ? ''
+          : ` Probably what you mean was '-${known}' instead of '${known}'?`) +
+        '\n'
     )
     err(BUILD_USAGE + '\n')
     throw new Exit(0)
@@ -1510,8 +2424,9 @@ async function build(args, opsHome, latest) {
       failure = e
     }
     if (failure) {
-      out(
-        `Error: failed converting configuration file: ${failure.message}\n` +
+      // cobra prints the error of PersistentPreRunE and the usage on stderr, and exits 0
+      err(
+        `Error: failed converting configuration file: ${failure.message}${syntaxErrorNear(failure, text)}\n` +
           'See more details at https://nanovms.gitbook.io/ops/configuration\n'
       )
       err(BUILD_USAGE + '\n')
@@ -1521,12 +2436,11 @@ async function build(args, opsHome, latest) {
 
   // Handler: defaults, positional check, merge.
   const { cfg, source: defaultsSource } = loadDefaults()
+  // checkProgramExists: the program, or a file of that name in the ops home, must exist
   const positionalProgram = positional[0]
-  try {
-    fs.statSync(positionalProgram)
-  } catch (e) {
-    fatal(goFsError('stat', positionalProgram, e))
-  }
+  const inOpsHome = path.posix.join(opsHome, positionalProgram)
+  if (!fs.existsSync(positionalProgram) && !fs.existsSync(inOpsHome))
+    fatal(`error: ${positionalProgram}: ${goFsError('stat', inOpsHome, { code: 'ENOENT' })}`)
   cfg.Program = positionalProgram
   if (fileNode) decodeConfig(fileNode, cfg, true)
 
@@ -1556,11 +2470,14 @@ async function build(args, opsHome, latest) {
   const kernel = cfg.Kernel ? path.resolve(cfg.Kernel) : path.join(kernelDir, 'kernel.img')
   if (!fs.existsSync(kernel))
     fatal(`failed building image: ${goFsError('open', kernel, { code: 'ENOENT' })}`)
-  if (arch === 'amd64' && !cfg.Uefi) {
-    const boot = cfg.Boot ? path.resolve(cfg.Boot) : path.join(kernelDir, 'boot.img')
-    if (!fs.existsSync(boot))
-      fatal(`failed building image: ${goFsError('open', boot, { code: 'ENOENT' })}`)
-  }
+  // A release without boot.img (arm64) gives an image without boot code; a Boot that is missing
+  // ends the build.
+  let bootImg = null
+  if (cfg.Boot) {
+    bootImg = path.resolve(cfg.Boot)
+    if (!fs.existsSync(bootImg)) fatal(`error: boot file '${cfg.Boot}' not found`)
+  } else if (fs.existsSync(path.join(kernelDir, 'boot.img')))
+    bootImg = path.join(kernelDir, 'boot.img')
 
   // Image name: only the text before the first '.' of the basename.
   const runConfigName = Object.entries(cfg.RunConfig || {}).find(
@@ -1574,12 +2491,6 @@ async function build(args, opsHome, latest) {
   // Program (JSON Program replaced the positional one), relative to the current directory.
   const program = cfg.Program
   const programHost = path.resolve(process.cwd(), program)
-  try {
-    fs.statSync(programHost)
-  } catch (e) {
-    fatal(goFsError('open', program, e))
-  }
-  const elf = checkElf(program, arch)
 
   const fail = process.env.OPS_DOUBLE_FAIL || ''
   if (fail === 'hang') await hangForever()
@@ -1602,77 +2513,159 @@ async function build(args, opsHome, latest) {
     throw new Exit(2)
   }
 
-  // Files: read relative to cwd; the entry is the path inside the image.
-  const files = []
-  for (const entry of cfg.Files || []) {
-    const host = hostOf(entry)
-    let st
-    try {
-      st = fs.statSync(host)
-    } catch (e) {
-      fatal(`failed building image: ${goFsError('stat', entry, e)}`)
-    }
-    if (st.isDirectory())
-      fatal(`failed building image: ${goFsError('read', entry, { code: 'EISDIR' })}`)
-    files.push({
-      imagePath: imagePathOf(entry),
-      hostPath: host,
-      size: st.size,
-      sha256: sha256File(host)
-    })
-  }
-  const dirs = []
-  for (const entry of cfg.Dirs || []) walkDir(entry, dirs)
+  // The onprem provider renumbers the mounts before anything goes into the manifest.
+  const configDir = configPath ? path.posix.dirname(configPath) : '.'
+  const mounts = cfg.Mounts
+    ? processMounts(cfg.Mounts, opsHome, configDir)
+    : { given: {}, image: {} }
 
-  // MapDirs: keys resolve against the config file's directory.
-  const mapDirs = []
-  const configDir = configPath ? path.dirname(path.resolve(configPath)) : process.cwd()
-  for (const [src, dest] of Object.entries(cfg.MapDirs || {})) {
-    const base = path.resolve(configDir, src.replace(/\/\*$/, ''))
-    if (!fs.existsSync(base))
-      fatal(`failed building image: ${goFsError('stat', base, { code: 'ENOENT' })}`)
-    const st = fs.statSync(base)
-    const list = st.isDirectory() ? listFiles(base) : ['']
-    for (const rel of list) {
-      const host = rel ? path.join(base, rel) : base
-      mapDirs.push({
-        imagePath: path.posix.join('/', dest, rel || path.basename(base)),
-        hostPath: host,
-        sha256: sha256File(host)
-      })
-    }
-  }
-
-  // Klibs
-  const klibDir = cfg.KlibDir
-    ? path.resolve(process.cwd(), cfg.KlibDir)
-    : path.join(kernelDir, 'klibs')
-  const klibDirShown = cfg.KlibDir || klibDir
-  const klibs = { dir: klibDir, loaded: [], missing: [] }
-  for (const k of cfg.Klibs || []) {
-    if (fs.existsSync(path.join(klibDir, k))) klibs.loaded.push(k)
-    else {
-      klibs.missing.push(k)
-      warn(`Klib ${JSON.stringify(k)} not found in directory ${JSON.stringify(klibDirShown)}`)
-    }
-  }
-
-  const mounts = cfg.Mounts ? processMounts(cfg.Mounts, opsHome) : { given: {}, image: {} }
-  // getSharedLibs comes after the config's files, before the manifest is written
-  const elfInfo = elfDynamicInfo(programHost)
-  const dynamic = await sharedLibs(program, elfInfo)
-  checkPassthrough(cfg.ManifestPassthrough)
-
-  const opsEnv = {
+  // BuildManifest (lepton/image.go), in its order; "failed building manifest: ..." on an error.
+  const programArgs = [program, ...(cfg.Args || [])]
+  const env = {
     USER: 'root',
     PWD: '/',
     OPS_VERSION,
     NANOS_VERSION: nanosVersion,
     NANOS_ARCH: arch === 'arm64' ? 'arm64' : 'amd64',
-    IMAGE_NAME: name
+    IMAGE_NAME: name,
+    ...(cfg.Env || {})
   }
-  const env = { ...opsEnv, ...(cfg.Env || {}) }
-  const programImagePath = imagePathOf(program)
+  const passthrough = cfg.ManifestPassthrough || {}
+  const klibHostDir = cfg.KlibDir || path.join(kernelDir, 'klibs')
+  const klibs = { dir: path.resolve(process.cwd(), klibHostDir), loaded: [], missing: [] }
+  const files = []
+  const dirs = []
+  const mapDirs = []
+  const generated = []
+  const m = newManifest()
+  let commonFiles
+  let programImagePath
+  let machine
+  let elfInfo
+  let dynamic
+  try {
+    commonFiles = addCommonFiles(m, opsHome, arch)
+    programImagePath = addUserProgram(m, program, arch)
+
+    // setManifestFromConfig
+    m.boot = new Map()
+    try {
+      addFileTo(m.boot, 'kernel', { host: kernel })
+    } catch (e) {
+      if (!(e instanceof ManifestError)) throw e
+      out(`${e.message}\n`) // printed, and the build goes on
+    }
+    // ops's own files, written to a temporary folder first (<tmp>/<program>_temp<digits>, which
+    // its warnings show; the double keeps the bytes in memory)
+    const buildDir = path.join(
+      os.tmpdir(),
+      `${path.posix.basename(program)}_temp${crypto.randomBytes(4).readUInt32LE(0)}`
+    )
+    const ownFile = (imagePath, text) => {
+      const data = Buffer.from(text, 'utf8')
+      const host = path.join(buildDir, path.posix.basename(imagePath))
+      addFileTo(rootDir(m), imagePath, { host, data })
+      generated.push({
+        imagePath,
+        size: data.length,
+        sha256: crypto.createHash('sha256').update(data).digest('hex')
+      })
+    }
+    const nameServers =
+      cfg.NameServers && cfg.NameServers.length > 0 ? cfg.NameServers : ['8.8.8.8']
+    ownFile('/etc/resolv.conf', nameServers.map(ns => `nameserver  ${ns}\n`).join(''))
+    ownFile('/proc/sys/kernel/hostname', 'uniboot')
+    if (!fileExists(m, '/etc/passwd')) ownFile('/etc/passwd', 'root:x:0:0:root:/root:/bin/nobash')
+    addKlibs(m, cfg.Klibs || [], klibHostDir, klibs)
+
+    // Files: <cwd>/<entry>, a leading "/" included; the entry, uncleaned, is the path inside.
+    for (const entry of cfg.Files || []) {
+      const host = `${process.cwd()}/${entry}`
+      addFileTo(rootDir(m), entry, { host })
+      files.push({ imagePath: treePath(entry), hostPath: path.resolve(host), ...fileFacts(host) })
+    }
+    // MapDirs: keys resolve against the config file's directory (an absolute key as it is).
+    for (const [key, dest] of Object.entries(cfg.MapDirs || {})) {
+      for (const a of programArgs)
+        if (a === goBase(dest))
+          throw new ManifestError(`can't have directory with same name as binary ${a}`)
+      addMappedFiles(m, key.startsWith('/') ? goClean(key) : goJoin(configDir, key), dest, mapDirs)
+    }
+    for (const entry of cfg.Dirs || []) addDirectory(m, entry, dirs)
+
+    m.root.set('arguments', [...programArgs])
+    if (cfg.RebootOnExit) m.root.set('reboot_on_exit', 't')
+    for (const flag of cfg.Debugflags || []) m.root.set(flag, 't')
+    for (const syscall of cfg.NoTrace || [])
+      m.root.set('notrace', [...(m.root.get('notrace') || []), syscall])
+    if (Object.hasOwn(cfg.Env || {}, 'RADAR_KEY')) {
+      addKlibs(m, ['tls', 'radar'], klibHostDir, klibs)
+      if (!Object.hasOwn(cfg.Env, 'RADAR_IMAGE_NAME')) env.RADAR_IMAGE_NAME = name
+    }
+    if (Object.hasOwn(passthrough, 'firewall')) addKlibs(m, ['firewall'], klibHostDir, klibs)
+    for (const [label, target] of Object.entries(mounts.image)) {
+      mkDirPath(rootDir(m), target.replace(/^\//, '').split(':')[0])
+      m.root.set('mounts', { ...(m.root.get('mounts') || {}), [label]: target })
+    }
+    const rc = cfg.RunConfig || {}
+    const validIp = v => (typeof v === 'string' && net.isIP(v) ? v : '')
+    const network = (ip, ip6, gateway, netmask) => {
+      m.root.set('ipaddr', ip)
+      m.root.set('netmask', netmask)
+      m.root.set('gateway', gateway)
+      m.root.set('ip6addr', ip6)
+    }
+    // the --netmask flag's default (255.255.255.0) always replaces the config's NetMask
+    const legacyNetwork = () => {
+      if (validIp(rc.IPAddress) || rc.IPv6Address)
+        network(validIp(rc.IPAddress), rc.IPv6Address || '', validIp(rc.Gateway), '255.255.255.0')
+    }
+    legacyNetwork()
+    if ((rc.Ports || []).length > 0) env.OPS_PORT = rc.Ports.join(',')
+    m.root.set('environment', env)
+
+    // getSharedLibs
+    machine = validateElf(programHost)
+    elfInfo = elfDynamicInfo(programHost)
+    dynamic = await sharedLibs(program, elfInfo)
+    for (const lib of dynamic ? [dynamic.interpreter, ...dynamic.libraries] : []) {
+      if (!lib) continue
+      try {
+        addFileTo(rootDir(m), lib.imagePath, { host: lib.hostPath })
+      } catch (e) {
+        if (!(e instanceof ManifestError)) throw e // ops ignores this error
+      }
+    }
+    legacyNetwork()
+    ;(rc.Nics || []).forEach((nic, i) => {
+      if (i === 0) network(nic.IPAddress || '', '', nic.Gateway || '', nic.NetMask || '')
+      else
+        m.root.set(`en${i + 1}`, {
+          ipaddr: nic.IPAddress || '',
+          netmask: nic.NetMask || '',
+          gateway: nic.Gateway || ''
+        })
+    })
+    for (const [key, value] of Object.entries(passthrough)) m.root.set(key, value)
+  } catch (e) {
+    if (e instanceof ManifestError) fatal(`failed building manifest: ${e.message}`)
+    throw e
+  }
+
+  // createImageFile: the UEFI loader (the first .efi file of the release), size, TFS version.
+  if (cfg.Uefi) {
+    const loader = fs
+      .readdirSync(kernelDir, { withFileTypes: true })
+      .filter(d => d.isFile() && d.name.endsWith('.efi'))
+      .map(d => d.name)
+      .sort()[0]
+    if (!loader) {
+      fs.writeFileSync(imageFile, '')
+      fatal(
+        'failed creating image file: this Nanos version does not support UEFI, consider changing image type'
+      )
+    }
+  }
   const progStat = fs.statSync(programHost)
 
   const record = {
@@ -1694,11 +2687,11 @@ async function build(args, opsHome, latest) {
       hostPath: programHost,
       size: progStat.size,
       sha256: sha256File(programHost),
-      machine: elf.machine,
+      machine,
       interp: elfInfo ? elfInfo.interpreter : null,
       needed: elfInfo ? elfInfo.needed : []
     },
-    args: [program, ...(cfg.Args || [])],
+    args: programArgs,
     manifest: cfg,
     env,
     mounts,
@@ -1706,10 +2699,13 @@ async function build(args, opsHome, latest) {
     dirs,
     mapDirs,
     klibs,
-    passthrough: cfg.ManifestPassthrough || {},
+    passthrough,
+    generated,
     common: listFiles(path.join(opsHome, 'common')),
+    commonFiles,
     interpreter: dynamic ? dynamic.interpreter : null,
-    libraries: dynamic ? dynamic.libraries : []
+    libraries: dynamic ? dynamic.libraries : [],
+    tfsVersion: cfg.TFSv4 ? 4 : 5
   }
 
   const delay = parseInt(process.env.OPS_DOUBLE_DELAY_MS || '0', 10)
@@ -1725,7 +2721,12 @@ async function build(args, opsHome, latest) {
     out(`Bootable image file:${imageFile}\n`)
     throw new Exit(0)
   }
-  writeImage(imageFile, record, programHost)
+  writeImage(imageFile, record, programHost, m, {
+    bootCode: bootImg !== null && arch === 'amd64',
+    uefi: Boolean(cfg.Uefi),
+    tfsVersion: record.tfsVersion,
+    volumeSize: parseVolumeSize(cfg.BaseVolumeSz)
+  })
   out(`Bootable image file:${imageFile}\n`)
   throw new Exit(0)
 }
@@ -1740,6 +2741,7 @@ async function main() {
   tls = await import('node:tls')
   net = await import('node:net')
   childProcess = await import('node:child_process')
+  zlib = await import('node:zlib')
 
   // Package init of the real ops: the ops home is created and latest.txt is looked up for EVERY
   // command, before the command line is even parsed.
@@ -1789,7 +2791,7 @@ main().then(
       process.exit(e.code)
     }
     process.stderr.write(
-      `panic: ${e && e.stack ? e.stack : String(e)}\n\ngoroutine 1 [running]:\nmain.main()\n`
+      `panic: ${e instanceof GoPanic ? e.message : e && e.stack ? e.stack : String(e)}\n\ngoroutine 1 [running]:\nmain.main()\n`
     )
     writeLog(2, { crash: String(e && e.message ? e.message : e) })
     process.exit(2)

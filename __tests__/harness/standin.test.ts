@@ -638,7 +638,15 @@ describe('the stand-in and the image layout', () => {
       )
     })
     const bytes = fs.readFileSync(img)
-    expect(bytes.subarray(0, standinBlob().length).equals(standinBlob())).toBe(true)
+    const standin = standinBlob()
+    // the boot sector's code ends before byte 434, where the filesystem region record and (at
+    // 446) the partition table of a Nanos boot sector go; its signature stays
+    expect(standin.subarray(434, 510).every(b => b === 0)).toBe(true)
+    expect(bytes.subarray(0, 434).equals(standin.subarray(0, 434))).toBe(true)
+    expect(bytes.readUInt32LE(442)).toBe(12)
+    expect(bytes[446]).toBe(0x80)
+    expect(bytes.readUInt16LE(510)).toBe(0xaa55)
+    expect(bytes.subarray(512, standin.length).equals(standin.subarray(512))).toBe(true)
     expect(bytes.length).toBeGreaterThanOrEqual(1024 * 1024)
     expect(
       bytes.subarray(DOUBLE_IMAGE_RECORD_OFFSET, DOUBLE_IMAGE_RECORD_OFFSET + 19).toString()
@@ -704,7 +712,10 @@ describe('the stand-in and the image layout', () => {
   it('keeps the layout for arm64 images, without boot code', () => {
     const img = buildImage({ arch: 'arm64', config: gevulot() })
     const bytes = fs.readFileSync(img)
-    expect(bytes.subarray(0, DOUBLE_IMAGE_PLAN_OFFSET).every(b => b === 0)).toBe(true)
+    // no boot code: only the partition table and the signature before the plan
+    expect(bytes.subarray(0, 446).every(b => b === 0)).toBe(true)
+    expect(bytes.readUInt16LE(510)).toBe(0xaa55)
+    expect(bytes.subarray(512, DOUBLE_IMAGE_PLAN_OFFSET).every(b => b === 0)).toBe(true)
     expect(readBootPlan(img)).toContain('arch arm64')
     expect(readDoubleImage(img).record.arch).toBe('arm64')
   })
