@@ -5,6 +5,11 @@
 //   npm run bench                      the five measurements of issue 5
 //   npm run bench -- --upload-matrix   also 64 MiB and 512 MiB uploads raw and zipped at levels 0, 1, 6
 //   npm run bench -- --runs 15         repetitions for the timing medians (default 11)
+//   npm run bench -- --install-seconds 20   how long the stand-in apt-get takes to install QEMU
+//                                      (default 4.5: a real `apt-get install qemu-system-arm` here)
+//
+// Sections 8-10 use the real tools (NANOS_REAL_TOOLS, else ../shared/real-tools when it is
+// there): the real Ops and the real arm64 Nanos kernel under qemu-system-aarch64.
 //
 // Needs sha256sum, b3sum (Debian: b3sum) and curl for the baselines, and /usr/bin/time for
 // peak memory; what is missing is reported as such.
@@ -14,6 +19,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   readFileSync,
   rmSync,
   writeFileSync
@@ -24,6 +30,10 @@ import { harness, ROOT } from '../scripts/lib/harness.mjs'
 
 const argv = process.argv.slice(2)
 const RUNS = Number(argv.includes('--runs') ? argv[argv.indexOf('--runs') + 1] : 11)
+const INSTALL_SECONDS = Number(
+  argv.includes('--install-seconds') ? argv[argv.indexOf('--install-seconds') + 1] : 4.5
+)
+const REAL_TOOLS = process.env.NANOS_REAL_TOOLS || path.resolve(ROOT, '..', 'shared', 'real-tools')
 const MiB = 1024 * 1024
 const GiB = 1024 * MiB
 
@@ -438,6 +448,19 @@ try {
     )
   }
 
+  // 8-10: the real tools ------------------------------------------------------------------------
+  if (existsSync(path.join(REAL_TOOLS, 'mirror')) && has('qemu-system-aarch64')) {
+    await realSections()
+  } else {
+    row(
+      '8. arm64 boot test (real Nanos, TCG)',
+      `real tools at ${REAL_TOOLS}`,
+      'not found',
+      '',
+      'skipped'
+    )
+  }
+
   if (argv.includes('--upload-matrix')) {
     for (const size of [64 * MiB, 512 * MiB]) {
       for (const [label, inputs] of [
@@ -462,6 +485,205 @@ try {
   await mirror.close()
   await service.close()
   rmSync(scratch, { recursive: true, force: true })
+}
+
+/** Sections 8-10, on the real Ops and Nanos served from REAL_TOOLS. */
+async function realSections() {
+  const real = await startMirror({ root: path.join(REAL_TOOLS, 'mirror') })
+  const realScratch = path.join(scratch, 'real')
+  mkdirSync(realScratch, { recursive: true })
+  const probe = path.join(realScratch, 'probe-arm64')
+  const built = spawnSync('aarch64-linux-gnu-gcc', [
+    '-static',
+    '-O2',
+    '-o',
+    probe,
+    path.join(ROOT, '__tests__', 'real', 'programs', 'probe.c')
+  ])
+  if (built.status !== 0) {
+    row(
+      '8. arm64 boot test (real Nanos, TCG)',
+      'aarch64-linux-gnu-gcc',
+      'not installed',
+      '',
+      'skipped'
+    )
+    await real.close()
+    return
+  }
+  const tc = path.join(realScratch, 'tool-cache')
+  const realBase = {
+    binary: probe,
+    mirror: real.url,
+    profile: 'nanos',
+    'nanos-version': '0.1.54',
+    upload: 'false',
+    accel: 'tcg',
+    'output-dir': path.join(realScratch, 'images')
+  }
+  const realRun = (name, inputs, extra = {}) =>
+    runAction(name, { ...realBase, ...inputs }, { RUNNER_TOOL_CACHE: tc, ...extra })
+  try {
+    // 8. arm64 boot test: the test stage against a bare qemu-system-aarch64 boot of the same
+    // image. The image carries debug_exit, so the action boots it as it is (no twin to build):
+    // what remains is the action's own bookkeeping around QEMU.
+    mustSucceed(await realRun('arm-fill', {}), 'filling the cache with the real tools')
+    const stage = []
+    const bare = []
+    const twin = []
+    const kernel = path.join(tc, 'nanos', '0.1.54', 'arm64', 'release', 'kernel.img')
+    const ws = path.join(realScratch, 'bare-ws')
+    const image = path.join(realScratch, 'images', 'probe-arm64')
+    const direct = {
+      'readonly-rootfs': 'true',
+      manifest: path.join(realScratch, 'debug-exit.json')
+    }
+    writeFileSync(direct.manifest, JSON.stringify({ ManifestPassthrough: { debug_exit: 't' } }))
+    for (let i = 0; i < Math.min(RUNS, 7); i++) {
+      const off = mustSucceed(await realRun(`arm-off-${i}`, direct), 'an arm64 build').wall
+      const on = mustSucceed(
+        await realRun(`arm-on-${i}`, { ...direct, test: 'true' }),
+        'an arm64 boot test'
+      ).wall
+      stage.push(on - off)
+      const withTwin = mustSucceed(
+        await realRun(`arm-twin-${i}`, { test: 'true' }),
+        'an arm64 boot test with a twin'
+      ).wall
+      const offTwin = mustSucceed(await realRun(`arm-twin-off-${i}`, {}), 'an arm64 build').wall
+      twin.push(withTwin - offTwin)
+      // The image of the last run without a twin is the one with debug_exit: rebuild it.
+      mustSucceed(await realRun(`arm-img-${i}`, direct), 'an arm64 build')
+      rmSync(ws, { recursive: true, force: true })
+      mkdirSync(ws, { recursive: true })
+      bare.push(
+        (
+          await timed('qemu-system-aarch64', [
+            ...['-machine', 'virt,gic-version=2,accel=tcg', '-cpu', 'max', '-smp', '2', '-m', '2G'],
+            ...['-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-semihosting'],
+            ...['-kernel', kernel],
+            ...['-drive', `file=${image},format=raw,if=none,id=hd0,readonly=on`],
+            ...['-device', 'virtio-blk-pci,drive=hd0'],
+            ...[
+              '-virtfs',
+              `local,path=${ws},mount_tag=0,security_model=none,multidevs=remap,id=ws0`
+            ],
+            ...['-serial', 'stdio']
+          ])
+        ).wall
+      )
+    }
+    const [st, bq, tw] = [median(stage), median(bare), median(twin)]
+    const section = '8. arm64 boot test (real Nanos, TCG)'
+    row(section, 'bare `qemu-system-aarch64` boot of the image', ms(bq), '', 'baseline')
+    row(
+      section,
+      "the action's test stage, the image booted as it is (debug_exit set)",
+      ms(st),
+      'bare QEMU boot',
+      `${ratio(st, bq)} (target ≤ 1.2x)`
+    )
+    row(
+      section,
+      "the action's test stage with a twin to build (the usual case)",
+      ms(tw),
+      'bare QEMU boot',
+      ratio(tw, bq)
+    )
+
+    // 9. QEMU installed while the image builds: a cold run (empty tool cache) that needs
+    // qemu-system-aarch64, which a stand-in apt-get "installs" in INSTALL_SECONDS, against the
+    // same cold run with QEMU there plus that install done before it (the old order).
+    const farm = path.join(realScratch, 'bin')
+    mkdirSync(farm, { recursive: true })
+    for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean).reverse()) {
+      for (const name of existsSync(dir)
+        ? spawnSync('ls', [dir], { encoding: 'utf8' }).stdout.split('\n')
+        : []) {
+        if (
+          !name ||
+          name.startsWith('qemu-system-aarch64') ||
+          name === 'apt-get' ||
+          name === 'sudo'
+        )
+          continue
+        rmSync(path.join(farm, name), { force: true })
+        spawnSync('ln', ['-s', path.join(dir, name), path.join(farm, name)])
+      }
+    }
+    const realQemu = spawnSync('sh', ['-c', 'command -v qemu-system-aarch64'], {
+      encoding: 'utf8'
+    }).stdout.trim()
+    writeFileSync(
+      path.join(farm, 'apt-get'),
+      `#!/bin/sh\n# a stand-in: "install" takes ${INSTALL_SECONDS} s, then QEMU is on PATH\n[ "$1" = install ] || exit 0\nsleep ${INSTALL_SECONDS}\nln -sf ${realQemu} ${farm}/qemu-system-aarch64\n`,
+      { mode: 0o755 }
+    )
+    writeFileSync(path.join(farm, 'sudo'), '#!/bin/sh\n[ "$1" = -n ] && shift\nexec "$@"\n', {
+      mode: 0o755
+    })
+    const coldRun = async (name, withInstall) => {
+      rmSync(tc, { recursive: true, force: true })
+      rmSync(path.join(farm, 'qemu-system-aarch64'), { force: true })
+      const pathVar = withInstall ? farm : process.env.PATH
+      return mustSucceed(await realRun(name, { test: 'true' }, { PATH: pathVar }), name).wall
+    }
+    const parallel = []
+    const noInstall = []
+    for (let i = 0; i < 3; i++) {
+      parallel.push(await coldRun(`install-${i}`, true))
+      noInstall.push(await coldRun(`no-install-${i}`, false))
+    }
+    const [pl, ni] = [median(parallel), median(noInstall)]
+    const serial = ni + INSTALL_SECONDS * 1000
+    const s9 = '9. QEMU installed while the image builds (cold run, arm64)'
+    row(
+      s9,
+      `cold run with QEMU installed first (a stand-in apt-get of ${INSTALL_SECONDS} s, then the run)`,
+      ms(serial),
+      '',
+      'baseline: the install, then the run'
+    )
+    row(
+      s9,
+      'cold run installing QEMU in parallel with the downloads and the build',
+      ms(pl),
+      'install, then run',
+      `${ratio(pl, serial)}; saves ${ms(serial - pl)}`
+    )
+
+    // 10. Reading the contents of a 1 GiB image against hashing it.
+    const big = path.join(realScratch, 'big.bin')
+    spawnSync('head', ['-c', String(GiB), '/dev/urandom'], {
+      stdio: ['ignore', openSync(big, 'w'), 'ignore']
+    })
+    const reads = []
+    const hashes = []
+    for (let i = 0; i < 3; i++) {
+      const r = mustSucceed(
+        await realRun(`contents-1g-${i}`, {
+          files: 'big.bin',
+          'working-directory': realScratch,
+          binary: probe
+        }),
+        'a 1 GiB image'
+      )
+      reads.push(secondsIn(r.out, /\(read in ([\d.]+) s\)/))
+      hashes.push(secondsIn(r.out, /\(hashed in ([\d.]+) s\)/))
+    }
+    const [rd, hs] = [median(reads), median(hashes)]
+    const s10 = '10. Contents of a 1 GiB image (real Ops)'
+    row(s10, 'image hashing (sha256 + BLAKE3)', ms(hs), '', 'baseline')
+    row(
+      s10,
+      'reading both filesystems: every file listed and hashed (sha256)',
+      ms(rd),
+      'hashing',
+      `${ratio(rd, hs)} (target ≤ 1x)`
+    )
+  } finally {
+    await real.close()
+  }
 }
 
 // Report -------------------------------------------------------------------------------------

@@ -28897,6 +28897,28 @@ var external_node_net_ = __nccwpck_require__(77030);
 
 
 
+
+
+/**
+ * A fresh folder for one build's ops home, below `base`. Ops takes a kernel whose path contains
+ * "arm" for an arm64 one (nanovms/ops lepton/image.go: `strings.Contains(c.Kernel, "arm")`) and
+ * then refuses an x86-64 build ("you are trying to mix ..."): for an x86-64 image the folder's
+ * path must not contain it, neither in the runner's temp folder nor in a random name.
+ */
+async function buildFolder(base, arch) {
+    const bases = arch === 'amd64' ? [base, external_node_os_.tmpdir(), '/tmp'] : [base];
+    for (const root of bases) {
+        if (arch === 'amd64' && root.includes('arm'))
+            continue;
+        for (let tries = 0; tries < 20; tries++) {
+            const dir = await (0,promises_.mkdtemp)(external_node_path_.join(root, 'build-'));
+            if (arch !== 'amd64' || !dir.includes('arm'))
+                return dir;
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    throw new ActionError(`Ops takes any kernel whose path contains "arm" for an arm64 kernel, and every temporary folder here does (${bases.join(', ')}): set RUNNER_TEMP (or TMPDIR) to a folder whose path does not contain "arm" for this x86-64 image.`);
+}
 /** Create `<root>/home/.ops` with `latest.txt` = `latestVersion`, and ops's environment. */
 async function openOpsHome(root, latestVersion) {
     const parent = external_node_path_.join(root, 'home');
@@ -29352,14 +29374,201 @@ async function resolveVersion(req) {
     return version;
 }
 
+;// CONCATENATED MODULE: ./src/image/manifest.ts
+/**
+ * The Nanos manifest (the ops config): composed from the inputs and an optional base manifest
+ * (pure), then written for ops. Gevulot's mandatory elements are the defaults, and with
+ * `profile: gevulot` a rule (gevulot-prover-verifier-packaging.md, ops-contract.md §5, §6).
+ */
+
+
+
+/** Gevulot's workspace volume, mounted where its shim expects it. */
+const DEFAULT_MOUNTS = { '%1': '/workspace' };
+/**
+ * The manifest ops will build from: the base manifest, the inputs that are set on top of it
+ * (maps merge key by key, lists and strings are replaced), then the defaults, then the profile's
+ * rules. Problems are reported against the input that caused them.
+ */
+function composeManifest(inputs, base, arch, problems) {
+    const m = structuredClone(base?.manifest ?? {});
+    const warnings = [];
+    const fromBase = (key) => base !== undefined && Object.hasOwn(base.manifest, key);
+    // The program sits at /<Program> in the image; ops opens Program relative to its working
+    // directory, which build.ts prepares, so Program must be a plain name.
+    let program = inputs.program;
+    if (program === undefined && typeof m.Program === 'string') {
+        program = m.Program.replace(/^\.\//, '');
+        if (/[/\\]/.test(program)) {
+            problems.push({
+                input: 'manifest',
+                message: `"Program": "${m.Program}" is a path; this action places the program at /<program>. Set \`program\` (or "Program") to a plain name such as "${external_node_path_.basename(program)}".`
+            });
+        }
+        else {
+            const problem = nameProblem(program);
+            if (problem)
+                problems.push({ input: 'manifest', message: `"Program" ${problem}` });
+        }
+    }
+    program ??= external_node_path_.basename(inputs.binary);
+    m.Program = program;
+    if (inputs.env)
+        m.Env = { ...m.Env, ...inputs.env };
+    if (inputs.args)
+        m.Args = inputs.args;
+    if (inputs.files)
+        m.Files = inputs.files;
+    if (inputs.dirs)
+        m.Dirs = inputs.dirs;
+    if (inputs.klibs)
+        m.Klibs = inputs.klibs;
+    if (inputs.klibDir)
+        m.KlibDir = inputs.klibDir;
+    if (inputs.baseVolumeSize)
+        m.BaseVolumeSz = inputs.baseVolumeSize;
+    if (inputs.mounts)
+        m.Mounts = { ...m.Mounts, ...inputs.mounts };
+    else if (!fromBase('Mounts'))
+        m.Mounts = { ...DEFAULT_MOUNTS };
+    const passthrough = { ...m.ManifestPassthrough };
+    const readonly = inputs.readonlyRootfs ?? (Object.hasOwn(passthrough, 'readonly_rootfs') ? undefined : true);
+    // Nanos makes the root read-only whenever the key is present, whatever its value.
+    if (readonly === true)
+        passthrough.readonly_rootfs = 'true';
+    if (readonly === false)
+        delete passthrough.readonly_rootfs;
+    if (readonly === undefined &&
+        passthrough.readonly_rootfs !== 'true' &&
+        inputs.profile === 'nanos') {
+        warnings.push(`The manifest sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}, but Nanos makes the root read-only whenever the key is present, whatever its value. Set \`readonly-rootfs: false\` to leave the key out for a writable root, or \`true\` to say so.`);
+    }
+    m.ManifestPassthrough = passthrough;
+    if (Object.keys(passthrough).length === 0)
+        delete m.ManifestPassthrough;
+    if (base) {
+        // MapDirs keys resolve against the config file's directory, and ours is written elsewhere.
+        if (m.MapDirs) {
+            const dir = external_node_path_.dirname(base.path);
+            m.MapDirs = Object.fromEntries(Object.entries(m.MapDirs).map(([k, v]) => [
+                external_node_path_.resolve(dir, k),
+                v
+            ]));
+        }
+        if (typeof m.KlibDir === 'string' && !inputs.klibDir)
+            m.KlibDir = external_node_path_.resolve(inputs.workingDirectory, m.KlibDir);
+        for (const key of ['NanosVersion', 'Kernel', 'Boot']) {
+            if (Object.hasOwn(m, key)) {
+                warnings.push(`The manifest's "${key}" is ignored: ops uses the kernel of \`nanos-version\` (${key === 'NanosVersion' ? 'set nanos-version instead' : 'it clears Kernel and Boot'}).`);
+                delete m[key];
+            }
+        }
+    }
+    // Files and Dirs land in the image at the paths written. Ops keeps a `.` or `..` in them as a
+    // folder of that name, which Nanos cannot reach, so they are normalised here; what still
+    // leaves the working directory is refused. A Files entry is read below the working directory
+    // even when it starts with `/` (ops 0.1.46 setManifestFromConfig reads `<cwd>/<entry>`); a
+    // Dirs entry that starts with `/` is read from the runner's root (ops walks it as written).
+    for (const [key, input] of [
+        ['Files', 'files'],
+        ['Dirs', 'dirs']
+    ]) {
+        const entries = m[key];
+        if (!entries)
+            continue;
+        m[key] = entries.map(entry => {
+            const normal = external_node_path_.posix.normalize(entry.replace(/\\/g, '/')).replace(/(.)\/+$/, '$1');
+            if (normal === '..' || normal.startsWith('../') || normal === '.' || normal === '/') {
+                problems.push({
+                    input: inputs[input] ? input : 'manifest',
+                    message: `${inputs[input] ? '' : `"${key}" entry `}"${entry}" ${normal === '.' || normal === '/' ? 'names the whole folder' : 'leaves the working directory'}: entries are paths inside \`working-directory\` and become the same paths inside the image.`
+                });
+                return entry;
+            }
+            return normal;
+        });
+    }
+    if (inputs.profile === 'gevulot')
+        gevulotRules(inputs, m, arch, problems);
+    const imageName = inputs.imageName ?? program;
+    return { manifest: m, program, imageName, warnings };
+}
+/** Gevulot's mandatory elements (gevulot-prover-verifier-packaging.md, ops-contract.md §6). */
+function gevulotRules(inputs, m, arch, problems) {
+    const why = 'Gevulot requires it; set `profile: nanos` to build a general Nanos image instead.';
+    const passthrough = (m.ManifestPassthrough ?? {});
+    if (passthrough.readonly_rootfs !== 'true') {
+        problems.push(inputs.readonlyRootfs === false
+            ? {
+                input: 'readonly-rootfs',
+                message: `false breaks the read-only root filesystem (ManifestPassthrough.readonly_rootfs "true") that ${why}`
+            }
+            : {
+                input: 'manifest',
+                message: `sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}; it must be the string "true": ${why}`
+            });
+    }
+    const mounts = (m.Mounts ?? {});
+    if (mounts['%1'] !== '/workspace') {
+        problems.push({
+            input: inputs.mounts ? 'mounts' : 'manifest',
+            message: `must mount the workspace volume as %1:/workspace (Mounts {"%1": "/workspace"}): ${why}`
+        });
+    }
+    if (arch !== 'amd64') {
+        problems.push({
+            input: inputs.arch === arch ? 'arch' : 'binary',
+            message: `is ${arch}, but Gevulot runs x86_64 programs only: build for x86_64-unknown-linux-gnu, or set \`profile: nanos\`.`
+        });
+    }
+    m.Env ??= {};
+}
+/**
+ * Where ops reads a Files or Dirs entry on the runner: a Files entry below the working directory
+ * even when it starts with `/` (ops 0.1.46 reads `<cwd>/<entry>`), a Dirs entry that starts with
+ * `/` from the runner's root (ops walks it as written), any other below the working directory.
+ */
+function hostPathOf(key, entry, workingDirectory) {
+    return key === 'Dirs' && external_node_path_.isAbsolute(entry) ? entry : external_node_path_.join(workingDirectory, entry);
+}
+/** An entry composeManifest refused (it leaves the working directory, or is the folder itself). */
+function refusedEntry(entry) {
+    return entry.split(/[/\\]/).includes('..') || entry === '.' || entry === '/';
+}
+/** Where the image mounts volumes (e.g. /workspace). */
+function mountPoints(manifest) {
+    return Object.values((manifest.Mounts ?? {}));
+}
+/** Why `value` cannot be a program or image name (a plain file name), or undefined. */
+function nameProblem(value) {
+    if (value.trim() === '')
+        return 'must not be empty: give a plain file name such as my_prover.';
+    if (value === '.' || value === '..' || /[/\\]/.test(value))
+        return `"${value}" must be a plain file name, without / or \\ and not . or ..`;
+    if (value.startsWith('-'))
+        return `"${value}" must not start with "-" (ops would read it as an option).`;
+    if (/[\p{Cc}]/u.test(value))
+        return 'must not contain control characters.';
+    return undefined;
+}
+/** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
+async function writeManifest(manifest, file) {
+    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    await (0,promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
+    await (0,promises_.rename)(partial, file);
+}
+
 ;// CONCATENATED MODULE: ./src/image/stage.ts
 /**
- * The folder ops runs in. Ops opens `Program`, `Files` and `Dirs` relative to its current
- * directory, and the JSON `Program` replaces the path on the command line (ops-contract.md §5),
+ * The folder ops runs in. Ops opens `Program`, `Files` and relative `Dirs` relative to its
+ * current directory (a `Dirs` entry that starts with `/` from the runner's root, manifest.ts
+ * `hostPathOf`), and the JSON `Program` replaces the path on the command line (ops-contract.md §5),
  * so the program is staged under its image name and the manifest's Files and Dirs at the same
  * relative paths as in `working-directory`: hard-linked where possible (copied across file
  * systems). Symbolic links inside Dirs stay links, as ops would see them.
  */
+
 
 
 
@@ -29368,10 +29577,13 @@ async function stageInputs(req, stage) {
     await (0,promises_.mkdir)(stage, { recursive: true });
     await linkOrCopy(await (0,promises_.realpath)(req.binary), external_node_path_.join(stage, req.program));
     for (const entry of req.files) {
-        await linkOrCopy(await (0,promises_.realpath)(external_node_path_.join(req.workingDirectory, entry)), external_node_path_.join(stage, entry));
+        await linkOrCopy(await (0,promises_.realpath)(hostPathOf('Files', entry, req.workingDirectory)), external_node_path_.join(stage, entry));
     }
     for (const entry of req.dirs) {
-        await mirrorTree(external_node_path_.join(req.workingDirectory, entry), external_node_path_.join(stage, entry), entry);
+        // Ops reads an absolute Dirs entry from the runner's root, not from here.
+        if (external_node_path_.isAbsolute(entry))
+            continue;
+        await mirrorTree(hostPathOf('Dirs', entry, req.workingDirectory), external_node_path_.join(stage, entry), entry);
     }
 }
 async function mirrorTree(source, dest, shown) {
@@ -29423,7 +29635,7 @@ async function linkOrCopy(source, dest) {
 /** Run ops and move the image to `req.dest`; returns `req.dest`. */
 async function buildImage(req) {
     const { image, kernel } = req;
-    const scratch = await (0,promises_.mkdtemp)(external_node_path_.join(req.workDir, 'build-'));
+    const scratch = await buildFolder(req.workDir, image.arch);
     const home = await openOpsHome(scratch, kernel.version);
     await layOutKernel(home.dir, kernel);
     const stage = external_node_path_.join(scratch, 'stage');
@@ -29539,169 +29751,6 @@ class LineCollector {
     }
 }
 
-;// CONCATENATED MODULE: ./src/image/manifest.ts
-/**
- * The Nanos manifest (the ops config): composed from the inputs and an optional base manifest
- * (pure), then written for ops. Gevulot's mandatory elements are the defaults, and with
- * `profile: gevulot` a rule (gevulot-prover-verifier-packaging.md, ops-contract.md §5, §6).
- */
-
-
-
-/** Gevulot's workspace volume, mounted where its shim expects it. */
-const DEFAULT_MOUNTS = { '%1': '/workspace' };
-/**
- * The manifest ops will build from: the base manifest, the inputs that are set on top of it
- * (maps merge key by key, lists and strings are replaced), then the defaults, then the profile's
- * rules. Problems are reported against the input that caused them.
- */
-function composeManifest(inputs, base, arch, problems) {
-    const m = structuredClone(base?.manifest ?? {});
-    const warnings = [];
-    const fromBase = (key) => base !== undefined && Object.hasOwn(base.manifest, key);
-    // The program sits at /<Program> in the image; ops opens Program relative to its working
-    // directory, which build.ts prepares, so Program must be a plain name.
-    let program = inputs.program;
-    if (program === undefined && typeof m.Program === 'string') {
-        program = m.Program.replace(/^\.\//, '');
-        if (/[/\\]/.test(program)) {
-            problems.push({
-                input: 'manifest',
-                message: `"Program": "${m.Program}" is a path; this action places the program at /<program>. Set \`program\` (or "Program") to a plain name such as "${external_node_path_.basename(program)}".`
-            });
-        }
-        else {
-            const problem = nameProblem(program);
-            if (problem)
-                problems.push({ input: 'manifest', message: `"Program" ${problem}` });
-        }
-    }
-    program ??= external_node_path_.basename(inputs.binary);
-    m.Program = program;
-    if (inputs.env)
-        m.Env = { ...m.Env, ...inputs.env };
-    if (inputs.args)
-        m.Args = inputs.args;
-    if (inputs.files)
-        m.Files = inputs.files;
-    if (inputs.dirs)
-        m.Dirs = inputs.dirs;
-    if (inputs.klibs)
-        m.Klibs = inputs.klibs;
-    if (inputs.klibDir)
-        m.KlibDir = inputs.klibDir;
-    if (inputs.baseVolumeSize)
-        m.BaseVolumeSz = inputs.baseVolumeSize;
-    if (inputs.mounts)
-        m.Mounts = { ...m.Mounts, ...inputs.mounts };
-    else if (!fromBase('Mounts'))
-        m.Mounts = { ...DEFAULT_MOUNTS };
-    const passthrough = { ...m.ManifestPassthrough };
-    const readonly = inputs.readonlyRootfs ?? (Object.hasOwn(passthrough, 'readonly_rootfs') ? undefined : true);
-    // Nanos makes the root read-only whenever the key is present, whatever its value.
-    if (readonly === true)
-        passthrough.readonly_rootfs = 'true';
-    if (readonly === false)
-        delete passthrough.readonly_rootfs;
-    if (readonly === undefined &&
-        passthrough.readonly_rootfs !== 'true' &&
-        inputs.profile === 'nanos') {
-        warnings.push(`The manifest sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}, but Nanos makes the root read-only whenever the key is present, whatever its value. Set \`readonly-rootfs: false\` to leave the key out for a writable root, or \`true\` to say so.`);
-    }
-    m.ManifestPassthrough = passthrough;
-    if (Object.keys(passthrough).length === 0)
-        delete m.ManifestPassthrough;
-    if (base) {
-        // MapDirs keys resolve against the config file's directory, and ours is written elsewhere.
-        if (m.MapDirs) {
-            const dir = external_node_path_.dirname(base.path);
-            m.MapDirs = Object.fromEntries(Object.entries(m.MapDirs).map(([k, v]) => [
-                external_node_path_.resolve(dir, k),
-                v
-            ]));
-        }
-        if (typeof m.KlibDir === 'string' && !inputs.klibDir)
-            m.KlibDir = external_node_path_.resolve(inputs.workingDirectory, m.KlibDir);
-        for (const key of ['NanosVersion', 'Kernel', 'Boot']) {
-            if (Object.hasOwn(m, key)) {
-                warnings.push(`The manifest's "${key}" is ignored: ops uses the kernel of \`nanos-version\` (${key === 'NanosVersion' ? 'set nanos-version instead' : 'it clears Kernel and Boot'}).`);
-                delete m[key];
-            }
-        }
-    }
-    // Files and Dirs are read relative to the working directory and land at the same paths.
-    for (const [key, input] of [
-        ['Files', 'files'],
-        ['Dirs', 'dirs']
-    ]) {
-        for (const entry of m[key] ?? []) {
-            if (entry.split(/[/\\]/).includes('..')) {
-                problems.push({
-                    input: inputs[input] ? input : 'manifest',
-                    message: `${inputs[input] ? '' : `"${key}" entry `}"${entry}" leaves the working directory: entries are paths inside \`working-directory\` and become the same paths inside the image.`
-                });
-            }
-        }
-    }
-    if (inputs.profile === 'gevulot')
-        gevulotRules(inputs, m, arch, problems);
-    const imageName = inputs.imageName ?? program;
-    return { manifest: m, program, imageName, warnings };
-}
-/** Gevulot's mandatory elements (gevulot-prover-verifier-packaging.md, ops-contract.md §6). */
-function gevulotRules(inputs, m, arch, problems) {
-    const why = 'Gevulot requires it; set `profile: nanos` to build a general Nanos image instead.';
-    const passthrough = (m.ManifestPassthrough ?? {});
-    if (passthrough.readonly_rootfs !== 'true') {
-        problems.push(inputs.readonlyRootfs === false
-            ? {
-                input: 'readonly-rootfs',
-                message: `false breaks the read-only root filesystem (ManifestPassthrough.readonly_rootfs "true") that ${why}`
-            }
-            : {
-                input: 'manifest',
-                message: `sets ManifestPassthrough.readonly_rootfs to ${JSON.stringify(passthrough.readonly_rootfs)}; it must be the string "true": ${why}`
-            });
-    }
-    const mounts = (m.Mounts ?? {});
-    if (mounts['%1'] !== '/workspace') {
-        problems.push({
-            input: inputs.mounts ? 'mounts' : 'manifest',
-            message: `must mount the workspace volume as %1:/workspace (Mounts {"%1": "/workspace"}): ${why}`
-        });
-    }
-    if (arch !== 'amd64') {
-        problems.push({
-            input: inputs.arch === arch ? 'arch' : 'binary',
-            message: `is ${arch}, but Gevulot runs x86_64 programs only: build for x86_64-unknown-linux-gnu, or set \`profile: nanos\`.`
-        });
-    }
-    m.Env ??= {};
-}
-/** Where the image mounts volumes (e.g. /workspace). */
-function mountPoints(manifest) {
-    return Object.values((manifest.Mounts ?? {}));
-}
-/** Why `value` cannot be a program or image name (a plain file name), or undefined. */
-function nameProblem(value) {
-    if (value.trim() === '')
-        return 'must not be empty: give a plain file name such as my_prover.';
-    if (value === '.' || value === '..' || /[/\\]/.test(value))
-        return `"${value}" must be a plain file name, without / or \\ and not . or ..`;
-    if (value.startsWith('-'))
-        return `"${value}" must not start with "-" (ops would read it as an option).`;
-    if (/[\p{Cc}]/u.test(value))
-        return 'must not contain control characters.';
-    return undefined;
-}
-/** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
-async function writeManifest(manifest, file) {
-    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
-    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-    await (0,promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    await (0,promises_.rename)(partial, file);
-}
-
 ;// CONCATENATED MODULE: ./src/boot/console.ts
 /**
  * What Nanos's console says happened, read the way its lines are printed (nanos-boot.md,
@@ -29787,12 +29836,49 @@ function consoleTail(text, count = 15) {
  */
 
 
+/**
+ * QEMU runs in a process group of its own (so that a timeout stops all of it), which a runner
+ * stopping the step (a cancelled job: SIGINT, then SIGTERM) would not reach: the groups still
+ * running are stopped when this process ends or is told to.
+ */
+const running = new Set();
+let cleanupInstalled = false;
+function stopAllGroups() {
+    for (const pid of running) {
+        try {
+            process.kill(-pid, 'SIGKILL');
+        }
+        catch {
+            // gone already
+        }
+    }
+    running.clear();
+}
+function installCleanup() {
+    if (cleanupInstalled)
+        return;
+    cleanupInstalled = true;
+    process.on('exit', stopAllGroups);
+    for (const [signal, number] of [
+        ['SIGINT', 2],
+        ['SIGTERM', 15],
+        ['SIGHUP', 1]
+    ]) {
+        process.once(signal, () => {
+            stopAllGroups();
+            process.exit(128 + number);
+        });
+    }
+}
 /** How long a faulted kernel may go on printing before QEMU is stopped. */
 const FAULT_GRACE_MS = 1500;
 async function runQemu(binary, args, opts) {
     const started = performance.now();
     const sink = (0,external_node_fs_.createWriteStream)(opts.consoleFile);
+    installCleanup();
     const child = (0,external_node_child_process_namespaceObject.spawn)(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined)
+        running.add(child.pid);
     let pending = '';
     const stderr = [];
     child.stdout.on('data', (chunk) => {
@@ -29851,6 +29937,8 @@ async function runQemu(binary, args, opts) {
     });
     // Anything QEMU started shares its group: nothing may outlive the test.
     signalGroup('SIGKILL');
+    if (child.pid !== undefined)
+        running.delete(child.pid);
     if (pending && opts.onLine)
         opts.onLine(pending);
     await new Promise(resolve => sink.end(() => resolve()));
@@ -29928,7 +30016,8 @@ function verdict(run, consoleText, machine, want) {
     if (run.timedOut) {
         return failed('timeout', `nothing ended the VM within ${want.timeoutSeconds} s (\`test-timeout\`): the program did not exit${facts.silent ? ', and the console stayed empty (the kernel never printed a line)' : ' (it, or the kernel under it, stopped making progress)'}, and QEMU was stopped.`);
     }
-    if (facts.silent && code === undefined) {
+    // Nothing printed and QEMU either said why or carried no code: the kernel never ran.
+    if (facts.silent && (code === undefined || qemuSaid)) {
         const how = run.signal !== null ? `QEMU was ended by ${run.signal}` : `QEMU exited with status ${status}`;
         return failed('no-start', `the VM never started: ${how}${qemuSaid ? `: ${qemuSaid}` : ''}, and the console is empty.`, qemuSaid ? [qemuSaid] : []);
     }
@@ -32154,6 +32243,7 @@ function jsonType(value) {
 
 
 
+
 /**
  * The binary's architecture, from its ELF header, after the checks that need its headers: it is
  * a program (not a shared library), and a dynamically linked one can be run on this runner, as
@@ -32239,7 +32329,7 @@ async function readBase(file, problems) {
         problems.push({ ...problem, message: `${external_node_path_.basename(file)}: ${problem.message}` });
     return { path: file, manifest };
 }
-/** Files and Dirs are read relative to the working directory; a missing one would fail ops late. */
+/** Files and Dirs must be there where ops reads them (hostPathOf): a missing one would fail ops late. */
 async function checkIncluded(inputs, manifest, problems) {
     for (const [key, input, wantDir] of [
         ['Files', 'files', false],
@@ -32247,9 +32337,9 @@ async function checkIncluded(inputs, manifest, problems) {
     ]) {
         const source = inputs[input] ? input : 'manifest';
         for (const entry of manifest[key] ?? []) {
-            if (entry.split(/[/\\]/).includes('..'))
+            if (refusedEntry(entry))
                 continue; // composeManifest reported it
-            const host = external_node_path_.join(inputs.workingDirectory, entry);
+            const host = hostPathOf(key, entry, inputs.workingDirectory);
             const link = await (0,promises_.lstat)(host).catch(() => undefined);
             const info = await (0,promises_.stat)(host).catch(() => undefined);
             const fail = (message) => void problems.push({ input: source, message });
@@ -32260,7 +32350,7 @@ async function checkIncluded(inputs, manifest, problems) {
             else if (!info) {
                 fail(link
                     ? `${entry} is a symbolic link to nothing.`
-                    : `${entry} does not exist in ${inputs.workingDirectory}.`);
+                    : `${entry} does not exist${host === entry ? ' on the runner (a Dirs entry that starts with / is read from there)' : ` in ${inputs.workingDirectory}`}.`);
             }
             else if (wantDir && !info.isDirectory()) {
                 fail(`${entry} is not a directory: list files under \`files\`.`);
@@ -32991,8 +33081,11 @@ async function main_run(env = process.env) {
         const hashSeconds = ((performance.now() - hashStart) / 1000).toFixed(2);
         core/* info */.pq(`Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`);
         const contents = await core/* group */.Os('Contents', async () => {
+            const started = performance.now();
             const found = await readContents(image, plan.contents);
-            core/* info */.pq(`${found.files.length} files (${found.files.filter(f => f.origin === 'library').length} libraries from the runner), content digest ${found.contentDigest}: ${plan.contents.path}`);
+            const seconds = ((performance.now() - started) / 1000).toFixed(2);
+            const libraries = found.files.filter(f => f.origin === 'library').length;
+            core/* info */.pq(`${found.files.length} files (${libraries} libraries from the runner), content digest ${found.contentDigest} (read in ${seconds} s): ${plan.contents.path}`);
             return found;
         });
         const unowned = unownedLibraries(contents);

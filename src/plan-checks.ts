@@ -19,7 +19,7 @@ import * as path from 'node:path'
 import type { InputProblem } from './errors.js'
 import type { ImagePlan } from './image/build.js'
 import { elfArch, elfLinkage, ELF_HEADER_BYTES } from './image/elf.js'
-import type { BaseManifest, Manifest } from './image/manifest.js'
+import { hostPathOf, refusedEntry, type BaseManifest, type Manifest } from './image/manifest.js'
 import { validateManifest } from './image/ops-schema.js'
 import type { Inputs } from './inputs.js'
 import type { Arch, Host } from './install/platform.js'
@@ -128,7 +128,7 @@ export async function readBase(
   return { path: file, manifest }
 }
 
-/** Files and Dirs are read relative to the working directory; a missing one would fail ops late. */
+/** Files and Dirs must be there where ops reads them (hostPathOf): a missing one would fail ops late. */
 export async function checkIncluded(
   inputs: Inputs,
   manifest: Manifest,
@@ -140,8 +140,8 @@ export async function checkIncluded(
   ] as const) {
     const source = inputs[input] ? input : 'manifest'
     for (const entry of (manifest[key] as string[] | undefined) ?? []) {
-      if (entry.split(/[/\\]/).includes('..')) continue // composeManifest reported it
-      const host = path.join(inputs.workingDirectory, entry)
+      if (refusedEntry(entry)) continue // composeManifest reported it
+      const host = hostPathOf(key, entry, inputs.workingDirectory)
       const link = await lstat(host).catch(() => undefined)
       const info = await stat(host).catch(() => undefined)
       const fail = (message: string): void => void problems.push({ input: source, message })
@@ -154,7 +154,7 @@ export async function checkIncluded(
         fail(
           link
             ? `${entry} is a symbolic link to nothing.`
-            : `${entry} does not exist in ${inputs.workingDirectory}.`
+            : `${entry} does not exist${host === entry ? ' on the runner (a Dirs entry that starts with / is read from there)' : ` in ${inputs.workingDirectory}`}.`
         )
       } else if (wantDir && !info.isDirectory()) {
         fail(`${entry} is not a directory: list files under \`files\`.`)

@@ -36,7 +36,8 @@ describe('a cold run, then a warm one', () => {
     expect(cold.code).toBe(0)
     expect(errorLines(cold.stdout)).toEqual([])
 
-    // Exactly the five downloads: Ops + its md5, latest.txt, the kernel, the common files.
+    // Exactly the four downloads: Ops + its md5, the kernel, the common files; no latest.txt,
+    // as nanos-version defaults to a pinned release.
     expect(
       suite.mirror
         .requests()
@@ -47,8 +48,7 @@ describe('a cold run, then a warm one', () => {
         COMMON_PATH,
         opsBinaryPath('0.1.46'),
         opsMd5Path('0.1.46'),
-        nanosReleasePath('0.1.54'),
-        NANOS_LATEST_PATH
+        nanosReleasePath('0.1.54')
       ].sort()
     )
 
@@ -104,7 +104,11 @@ describe('a cold run, then a warm one', () => {
     const ws = makeWorkspace()
     const toolCache = makeTempDir('nia-tc-')
     const run = (inputs: Record<string, string> = {}) =>
-      suite.run({ cwd: ws.dir, toolCache, inputs: { binary: ws.relBinary, ...inputs } })
+      suite.run({
+        cwd: ws.dir,
+        toolCache,
+        inputs: { binary: ws.relBinary, 'nanos-version': 'latest', ...inputs }
+      })
     expect((await run({ 'nanos-version': '0.1.53' })).outputs['nanos-version']).toBe('0.1.53')
 
     // A pinned 0.1.53 in the cache does not stand in for latest: latest is looked up.
@@ -491,5 +495,18 @@ describe('ops runs hermetically', () => {
     expect(warnings(r.stdout).join()).toMatch(
       /Nanos makes the root read-only whenever the key is present.*readonly-rootfs: false/
     )
+  })
+})
+
+describe('the ops home', () => {
+  it('keeps "arm" out of an x86-64 build\'s ops home, even when the runner\'s temp folder has it', async () => {
+    const ws = makeWorkspace()
+    const runnerTemp = makeTempDir('nia-farm-')
+    expect(runnerTemp).toContain('arm')
+    const r = await suite.run({ cwd: ws.dir, runnerTemp, inputs: { binary: ws.relBinary } })
+    expect(errorLines(r.stdout)).toEqual([])
+    const { record } = readDoubleImage(r.outputs['image-path'])
+    expect(record.kernel).not.toContain('arm')
+    expect(record.arch).toBe('amd64')
   })
 })

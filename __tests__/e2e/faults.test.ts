@@ -114,7 +114,8 @@ async function runFresh(
     runnerTemp: opts.runnerTemp ?? makeTempDir('nia-rt-'),
     timeoutMs: 60_000,
     ...opts,
-    inputs: { binary: ws.relBinary, ...opts.inputs }
+    // `latest`: latest.txt is one of the downloads whose faults are tested.
+    inputs: { binary: ws.relBinary, 'nanos-version': 'latest', ...opts.inputs }
   })
 }
 
@@ -494,16 +495,19 @@ describe('ops failures: reported in its words, env values never shown', () => {
     expect(errors(r.stdout)[0]).not.toContain('version lookup failed')
   })
 
-  it('a missing klib is a warning; the build succeeds', async () => {
+  it('a klib the release does not have stops the step before the build, naming the klibs it has', async () => {
     const r = await runFresh({
       inputs: { klibs: 'gpu_nvidia,no_such_klib', env: `API_TOKEN=${SECRET}` }
     })
-    record('a klib that is not in the release (ops exits 0)', r)
-    expect(r.code).toBe(0)
-    expect(warnings(r.stdout).join('\n')).toMatch(/Klib "no_such_klib" not found in directory/)
-    expect(readDoubleImage(r.outputs['image-path']).record.klibs.loaded).toEqual(['gpu_nvidia'])
+    record('a klib that is not in the release (ops would only warn)', r)
+    expect(r.code).toBe(1)
+    expect(errors(r.stdout)).toEqual([
+      'Input `klibs`: "no_such_klib" is not in Nanos 0.1.54 (amd64), and ops would build the image without it. It has: gpu_nvidia, ntp, strace, tls.'
+    ])
+    // Before ops ran: no image, no outputs.
+    expect(r.outputs['image-path']).toBeUndefined()
+    expect(fs.existsSync(path.join(r.runnerTemp, 'nanos-images', 'my_prover'))).toBe(false)
     expectNoSecret(r)
-    expect(fs.statSync(r.outputs['manifest-path']).mode & 0o777).toBe(0o600)
   })
 })
 

@@ -2223,11 +2223,14 @@ function bootPlan(record, programBytes) {
     for (let d = path.posix.dirname(p); d !== '/' && d !== '.'; d = path.posix.dirname(d))
       dirs.add(d)
   }
+  // Regular files only (MapDirs and Dirs also bring folders and links), and none under a `.` or
+  // `..` folder, which ops keeps as a name that Nanos cannot reach.
+  const reachable = p => !p.split('/').some(part => part === '.' || part === '..')
   const regular = [
     ...record.files,
     ...record.dirs.filter(d => d.type === 'file'),
-    ...record.mapDirs
-  ]
+    ...record.mapDirs.filter(d => (d.type ?? 'file') === 'file')
+  ].filter(f => reachable(f.imagePath))
   for (const p of [record.program.imagePath, ...Object.keys(OPS_ADDED_FILES)]) addParents(p)
   for (const f of regular) addParents(f.imagePath)
   for (const d of record.dirs) {
@@ -2544,8 +2547,11 @@ async function build(args, opsHome, latest) {
   let elfInfo
   let dynamic
   try {
-    commonFiles = addCommonFiles(m, opsHome, arch)
-    programImagePath = addUserProgram(m, program, arch)
+    // BuildManifest: arm = strings.Contains(c.Kernel, "arm"), whatever --arch said: an x86-64
+    // build in an ops home whose path contains "arm" fails as a mix of architectures.
+    const kernelArch = kernel.includes('arm') ? 'arm64' : 'amd64'
+    commonFiles = addCommonFiles(m, opsHome, kernelArch)
+    programImagePath = addUserProgram(m, program, kernelArch)
 
     // setManifestFromConfig
     m.boot = new Map()

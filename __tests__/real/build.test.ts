@@ -245,4 +245,24 @@ describeReal('building with the real Ops and Nanos', () => {
         })
       })
   )
+
+  it.concurrent(
+    'an x86-64 image when the runner\'s temp folder has "arm" in its path (ops would take the kernel for arm64)',
+    async () => {
+      const ws = makeTempDir('nia-real-farm-ws-')
+      place(program('probe'), ws, 'prover')
+      const runnerTemp = makeTempDir('nia-real-farm-')
+      expect(runnerTemp).toContain('arm')
+      const r = await suite.run({
+        cwd: ws,
+        runnerTemp,
+        inputs: { binary: 'prover', ...PINNED, test: 'true' }
+      })
+      expect(errors(r.stdout)).toEqual([])
+      expect(r.outputs['test-result']).toBe('passed')
+      expect((await readImage(r.outputs['image-path'])).root.manifest.environment).toMatchObject({
+        NANOS_ARCH: 'amd64'
+      })
+    }
+  )
 })

@@ -29,7 +29,7 @@ echo "Outputs:"
 jq . <<<"$OUTPUTS"
 
 required=(image-path image-name image-size image-sha256 image-blake3 manifest-path
-  ops-version nanos-version cache-hit)
+  ops-version nanos-version cache-hit contents-path content-digest sbom-path)
 if [ "${EXPECT_UPLOAD:-true}" = true ]; then
   required+=(artifact-id artifact-url artifact-digest)
 fi
@@ -79,6 +79,27 @@ else
       fail "the manifest's Env does not hold $EXPECT_ENV"
   fi
 fi
+
+[[ "$(out content-digest)" =~ ^sha256:[0-9a-f]{64}$ ]] ||
+  fail "content-digest '$(out content-digest)' is not sha256:<64 hex>"
+contents=$(out contents-path)
+if [ ! -f "$contents" ] || ! jq -e '.files | length > 0' "$contents" >/dev/null; then
+  fail "contents-path '$contents' is not a contents.json listing files"
+else
+  jq -e --arg d "$(out content-digest)" '.contentDigest == $d' "$contents" >/dev/null ||
+    fail "contents.json's contentDigest is not the content-digest output"
+  [ -z "${EXPECT_PROGRAM:-}" ] ||
+    jq -e --arg p "/$EXPECT_PROGRAM" 'any(.files[]; .path == $p and .origin == "program")' "$contents" >/dev/null ||
+    fail "contents.json does not list the program /$EXPECT_PROGRAM"
+  jq -e 'any(.files[]; .path == "/kernel" and .filesystem == "boot")' "$contents" >/dev/null ||
+    fail 'contents.json does not list the kernel in the boot filesystem'
+  if [ -n "${EXPECT_ENV:-}" ] && grep -Fq -- "${EXPECT_ENV#*=}" "$contents"; then
+    fail 'contents.json holds an env value'
+  fi
+fi
+sbom=$(out sbom-path)
+jq -e '.bomFormat == "CycloneDX" and .specVersion == "1.6"' "$sbom" >/dev/null ||
+  fail "sbom-path '$sbom' is not a CycloneDX 1.6 document"
 
 for key in ops-version nanos-version; do
   [[ "$(out "$key")" =~ $semver ]] || fail "$key '$(out "$key")' is not a release number X.Y.Z"

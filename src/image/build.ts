@@ -8,11 +8,11 @@
 import * as core from '@actions/core'
 import { exec } from '@actions/exec'
 import { randomUUID } from 'node:crypto'
-import { copyFile, cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises'
+import { copyFile, cp, mkdir, rename, rm, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import { ActionError } from '../errors.js'
-import { openOpsHome } from '../install/ops-home.js'
+import { buildFolder, openOpsHome } from '../install/ops-home.js'
 import type { OpsTool } from '../install/ops.js'
 import type { Arch } from '../install/platform.js'
 import { kernelDirName } from '../install/urls.js'
@@ -54,7 +54,7 @@ export interface BuildRequest {
 /** Run ops and move the image to `req.dest`; returns `req.dest`. */
 export async function buildImage(req: BuildRequest): Promise<string> {
   const { image, kernel } = req
-  const scratch = await mkdtemp(path.join(req.workDir, 'build-'))
+  const scratch = await buildFolder(req.workDir, image.arch)
   const home = await openOpsHome(scratch, kernel.version)
   await layOutKernel(home.dir, kernel)
   const stage = path.join(scratch, 'stage')

@@ -142,19 +142,28 @@ export function composeManifest(
     }
   }
 
-  // Files and Dirs are read relative to the working directory and land at the same paths.
+  // Files and Dirs land in the image at the paths written. Ops keeps a `.` or `..` in them as a
+  // folder of that name, which Nanos cannot reach, so they are normalised here; what still
+  // leaves the working directory is refused. A Files entry is read below the working directory
+  // even when it starts with `/` (ops 0.1.46 setManifestFromConfig reads `<cwd>/<entry>`); a
+  // Dirs entry that starts with `/` is read from the runner's root (ops walks it as written).
   for (const [key, input] of [
     ['Files', 'files'],
     ['Dirs', 'dirs']
   ] as const) {
-    for (const entry of (m[key] as string[] | undefined) ?? []) {
-      if (entry.split(/[/\\]/).includes('..')) {
+    const entries = m[key] as string[] | undefined
+    if (!entries) continue
+    m[key] = entries.map(entry => {
+      const normal = path.posix.normalize(entry.replace(/\\/g, '/')).replace(/(.)\/+$/, '$1')
+      if (normal === '..' || normal.startsWith('../') || normal === '.' || normal === '/') {
         problems.push({
           input: inputs[input] ? input : 'manifest',
-          message: `${inputs[input] ? '' : `"${key}" entry `}"${entry}" leaves the working directory: entries are paths inside \`working-directory\` and become the same paths inside the image.`
+          message: `${inputs[input] ? '' : `"${key}" entry `}"${entry}" ${normal === '.' || normal === '/' ? 'names the whole folder' : 'leaves the working directory'}: entries are paths inside \`working-directory\` and become the same paths inside the image.`
         })
+        return entry
       }
-    }
+      return normal
+    })
   }
 
   if (inputs.profile === 'gevulot') gevulotRules(inputs, m, arch, problems)
@@ -199,6 +208,20 @@ function gevulotRules(
     })
   }
   m.Env ??= {}
+}
+
+/**
+ * Where ops reads a Files or Dirs entry on the runner: a Files entry below the working directory
+ * even when it starts with `/` (ops 0.1.46 reads `<cwd>/<entry>`), a Dirs entry that starts with
+ * `/` from the runner's root (ops walks it as written), any other below the working directory.
+ */
+export function hostPathOf(key: 'Files' | 'Dirs', entry: string, workingDirectory: string): string {
+  return key === 'Dirs' && path.isAbsolute(entry) ? entry : path.join(workingDirectory, entry)
+}
+
+/** An entry composeManifest refused (it leaves the working directory, or is the folder itself). */
+export function refusedEntry(entry: string): boolean {
+  return entry.split(/[/\\]/).includes('..') || entry === '.' || entry === '/'
 }
 
 /** Where the image mounts volumes (e.g. /workspace). */

@@ -1,6 +1,7 @@
 /**
- * The folder ops runs in. Ops opens `Program`, `Files` and `Dirs` relative to its current
- * directory, and the JSON `Program` replaces the path on the command line (ops-contract.md §5),
+ * The folder ops runs in. Ops opens `Program`, `Files` and relative `Dirs` relative to its
+ * current directory (a `Dirs` entry that starts with `/` from the runner's root, manifest.ts
+ * `hostPathOf`), and the JSON `Program` replaces the path on the command line (ops-contract.md §5),
  * so the program is staged under its image name and the manifest's Files and Dirs at the same
  * relative paths as in `working-directory`: hard-linked where possible (copied across file
  * systems). Symbolic links inside Dirs stay links, as ops would see them.
@@ -18,6 +19,7 @@ import {
   symlink
 } from 'node:fs/promises'
 import * as path from 'node:path'
+import { hostPathOf } from './manifest.js'
 
 export interface StageRequest {
   /** Absolute path of the compiled program. */
@@ -36,12 +38,18 @@ export async function stageInputs(req: StageRequest, stage: string): Promise<voi
   await linkOrCopy(await realpath(req.binary), path.join(stage, req.program))
   for (const entry of req.files) {
     await linkOrCopy(
-      await realpath(path.join(req.workingDirectory, entry)),
+      await realpath(hostPathOf('Files', entry, req.workingDirectory)),
       path.join(stage, entry)
     )
   }
   for (const entry of req.dirs) {
-    await mirrorTree(path.join(req.workingDirectory, entry), path.join(stage, entry), entry)
+    // Ops reads an absolute Dirs entry from the runner's root, not from here.
+    if (path.isAbsolute(entry)) continue
+    await mirrorTree(
+      hostPathOf('Dirs', entry, req.workingDirectory),
+      path.join(stage, entry),
+      entry
+    )
   }
 }
 

@@ -6,9 +6,12 @@
  * network that drops packets) goes to a loopback proxy that refuses at once, so ops says
  * "version lookup failed, using local." and uses the `latest.txt` laid out for it.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer, type AddressInfo } from 'node:net'
+import * as os from 'node:os'
 import * as path from 'node:path'
+import { ActionError } from '../errors.js'
+import type { Arch } from './platform.js'
 
 export interface OpsHome {
   /** What OPS_HOME is set to. */
@@ -18,6 +21,27 @@ export interface OpsHome {
   env: Record<string, string>
   /** Stop the refusing proxy. */
   close: () => Promise<void>
+}
+
+/**
+ * A fresh folder for one build's ops home, below `base`. Ops takes a kernel whose path contains
+ * "arm" for an arm64 one (nanovms/ops lepton/image.go: `strings.Contains(c.Kernel, "arm")`) and
+ * then refuses an x86-64 build ("you are trying to mix ..."): for an x86-64 image the folder's
+ * path must not contain it, neither in the runner's temp folder nor in a random name.
+ */
+export async function buildFolder(base: string, arch: Arch): Promise<string> {
+  const bases = arch === 'amd64' ? [base, os.tmpdir(), '/tmp'] : [base]
+  for (const root of bases) {
+    if (arch === 'amd64' && root.includes('arm')) continue
+    for (let tries = 0; tries < 20; tries++) {
+      const dir = await mkdtemp(path.join(root, 'build-'))
+      if (arch !== 'amd64' || !dir.includes('arm')) return dir
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+  throw new ActionError(
+    `Ops takes any kernel whose path contains "arm" for an arm64 kernel, and every temporary folder here does (${bases.join(', ')}): set RUNNER_TEMP (or TMPDIR) to a folder whose path does not contain "arm" for this x86-64 image.`
+  )
 }
 
 /** Create `<root>/home/.ops` with `latest.txt` = `latestVersion`, and ops's environment. */

@@ -9,7 +9,9 @@
  * Image layout (written by ops-double.mjs, read by boot.S):
  *   0x00000  boot sector (boot.S), then this kernel (flat binary, linked at 0x10200), <= 64 KiB
  *   0x10000  the boot plan: text, NUL-terminated, <= 64 KiB (loaded at physical 0x20000)
- *   0x20000  the double's JSON record ("OPSDOUBLE-IMAGE v1\n{json}\n"), then filler
+ *   0x20000  the double's JSON record ("OPSDOUBLE-IMAGE v1\n{json}\n"), then the image's
+ *            partitions (boot and root TFS filesystems, as ops writes them; the MBR's partition
+ *            table at 446-509 of the boot sector) and any filler (ops-double.mjs writeImage)
  *
  * ---------------------------------------------------------------------------------------------
  * Boot plan format (version 1)
