@@ -76,9 +76,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       `Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`
     )
     const contents = await core.group('Contents', async () => {
+      const started = performance.now()
       const found = await readContents(image, plan.contents)
+      const seconds = ((performance.now() - started) / 1000).toFixed(2)
+      const libraries = found.files.filter(f => f.origin === 'library').length
       core.info(
-        `${found.files.length} files (${found.files.filter(f => f.origin === 'library').length} libraries from the runner), content digest ${found.contentDigest}: ${plan.contents.path}`
+        `${found.files.length} files (${libraries} libraries from the runner), content digest ${found.contentDigest} (read in ${seconds} s): ${plan.contents.path}`
       )
       return found
     })

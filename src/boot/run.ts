@@ -20,6 +20,41 @@ export interface QemuRun {
   seconds: number
 }
 
+/**
+ * QEMU runs in a process group of its own (so that a timeout stops all of it), which a runner
+ * stopping the step (a cancelled job: SIGINT, then SIGTERM) would not reach: the groups still
+ * running are stopped when this process ends or is told to.
+ */
+const running = new Set<number>()
+let cleanupInstalled = false
+
+function stopAllGroups(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {
+      // gone already
+    }
+  }
+  running.clear()
+}
+
+function installCleanup(): void {
+  if (cleanupInstalled) return
+  cleanupInstalled = true
+  process.on('exit', stopAllGroups)
+  for (const [signal, number] of [
+    ['SIGINT', 2],
+    ['SIGTERM', 15],
+    ['SIGHUP', 1]
+  ] as const) {
+    process.once(signal, () => {
+      stopAllGroups()
+      process.exit(128 + number)
+    })
+  }
+}
+
 /** How long a faulted kernel may go on printing before QEMU is stopped. */
 export const FAULT_GRACE_MS = 1500
 
@@ -37,7 +72,9 @@ export async function runQemu(
 ): Promise<QemuRun> {
   const started = performance.now()
   const sink = createWriteStream(opts.consoleFile)
+  installCleanup()
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+  if (child.pid !== undefined) running.add(child.pid)
   let pending = ''
   const stderr: Buffer[] = []
   child.stdout.on('data', (chunk: Buffer) => {
@@ -93,6 +130,7 @@ export async function runQemu(
   })
   // Anything QEMU started shares its group: nothing may outlive the test.
   signalGroup('SIGKILL')
+  if (child.pid !== undefined) running.delete(child.pid)
   if (pending && opts.onLine) opts.onLine(pending)
   await new Promise<void>(resolve => sink.end(() => resolve()))
   return {

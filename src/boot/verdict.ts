@@ -114,7 +114,8 @@ export function verdict(
       `nothing ended the VM within ${want.timeoutSeconds} s (\`test-timeout\`): the program did not exit${facts.silent ? ', and the console stayed empty (the kernel never printed a line)' : ' (it, or the kernel under it, stopped making progress)'}, and QEMU was stopped.`
     )
   }
-  if (facts.silent && code === undefined) {
+  // Nothing printed and QEMU either said why or carried no code: the kernel never ran.
+  if (facts.silent && (code === undefined || qemuSaid)) {
     const how =
       run.signal !== null ? `QEMU was ended by ${run.signal}` : `QEMU exited with status ${status}`
     return failed(
