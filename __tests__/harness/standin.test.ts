@@ -106,6 +106,16 @@ function traced(klibs: string[] = ['strace']) {
   return gevulot({ Klibs: klibs }, { debugsyscalls: 't' })
 }
 
+/** A writable root (no readonly_rootfs), with extra config such as BaseVolumeSz. */
+function writable(extra: Record<string, unknown> = {}, trace = true) {
+  return {
+    Mounts: { '%1': '/workspace' },
+    ...(trace ? { Klibs: ['strace'] } : {}),
+    ...extra,
+    ManifestPassthrough: { debug_exit: 't', ...(trace ? { debugsyscalls: 't' } : {}) }
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // booting with QEMU
 // ---------------------------------------------------------------------------------------------
@@ -515,7 +525,7 @@ function defineCases(): void {
   bootCase('readonly_rootfs', () =>
     boot(buildImage({ program: ['write /etc/x text', 'print unreachable'], config: gevulot() }))
   )
-  bootCase('writable root', () =>
+  const writableRoot = (extra: Record<string, unknown>) =>
     boot(
       buildImage({
         program: ['write /etc/x on the root', 'read /etc/x', 'read /data/small.txt'],
@@ -523,11 +533,13 @@ function defineCases(): void {
         config: {
           Mounts: { '%1': '/workspace' },
           Files: ['data/small.txt'],
-          ManifestPassthrough: { debug_exit: 't' }
+          ManifestPassthrough: { debug_exit: 't' },
+          ...extra
         }
       })
     )
-  )
+  bootCase('writable root', () => writableRoot({ BaseVolumeSz: '64m' }))
+  bootCase('writable root without a base volume', () => writableRoot({}))
   bootCase('virtio-blk', () => boot(buildImage({ config: gevulot() }), { drive: 'virtio' }))
   bootCase('gcc-built program', () => {
     const ws = makeWorkspace()
@@ -659,6 +671,64 @@ function defineTraceCases(): void {
   bootCase('kernel-fault, untraced', () =>
     run(['kernel-fault'], gevulot(), { stopWhen: FAULTED, graceMs: 500 })
   )
+  for (const [fixture, w] of Object.entries(ROOT_WRITES))
+    bootCase(`root: ${fixture}`, () =>
+      boot(buildImage({ program: w.program, config: w.config, files: w.files, nanos: '0.1.55' }), {
+        workspace: task(),
+        drive: w.drive
+      })
+    )
+}
+
+/** The writes to a writable root of the real consoles: the program, its config and drive. */
+interface RootWrite {
+  program: string[]
+  config: Record<string, unknown>
+  /** QEMU's exit status in the real capture (the fixtures' README). */
+  status: number
+  drive?: 'virtio'
+  files?: Record<string, string>
+}
+const BASE_VOLUME = { BaseVolumeSz: '64m' }
+const ROOT_WRITES: Record<string, RootWrite> = {
+  'x86-64-0.1.55-trace-script-root-enospc.txt': {
+    status: 3,
+    program: ['write /x.txt hello'],
+    config: writable()
+  },
+  'x86-64-0.1.55-trace-script-root-basevolume.txt': {
+    status: 1,
+    program: ['write /x.txt hello', 'read /x.txt', 'print done'],
+    config: writable(BASE_VOLUME)
+  },
+  'x86-64-0.1.55-trace-script-root-basevolume-exit3.txt': {
+    status: 7,
+    program: ['write /x.txt hello', 'exit 3'],
+    config: writable(BASE_VOLUME)
+  },
+  'x86-64-0.1.55-script-root-basevolume-two-files.txt': {
+    status: 1,
+    program: ['write /x.txt hello', 'write /y.txt hello', 'print done'],
+    config: writable(BASE_VOLUME, false)
+  },
+  'x86-64-0.1.55-virtio-blk-script-root-basevolume.txt': {
+    status: 1,
+    program: ['write /x.txt hello', 'print done'],
+    config: writable(BASE_VOLUME, false),
+    drive: 'virtio'
+  },
+  'x86-64-0.1.55-trace-script-root-overwrite.txt': {
+    status: 1,
+    program: ['write /etc/passwd hello', 'read /etc/passwd'],
+    config: writable()
+  },
+  // a file of 1,000 bytes (two sectors) from Files: 1,024 bytes fit, 1,025 do not
+  'x86-64-0.1.55-trace-script-root-overwrite-sizes.txt': {
+    status: 3,
+    program: [`write /d.txt ${'y'.repeat(1023)}`, `write /d.txt ${'y'.repeat(1024)}`],
+    config: writable({ Files: ['d.txt'] }),
+    files: { 'd.txt': `${'a'.repeat(999)}\n` }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -882,6 +952,10 @@ describe('booting the double images under QEMU (TCG)', () => {
       const rw = await result('writable root')
       expectStatus(rw, 1)
       expect(programLines(rw)).toEqual(['on the root', 'small file from Files'])
+      // without BaseVolumeSz the root has no free space (the real consoles: below)
+      const full = await result('writable root without a base volume')
+      expectStatus(full, 3)
+      expect(programLines(full)).toEqual(['/etc/x: No space left on device'])
     }
   )
 
@@ -1139,6 +1213,24 @@ describe('the crash report and the storage shutdown, against the real consoles',
       ]) {
         const b = await result(name)
         expectStatus(b, 7)
+        expectLikeReal(lines(b.console), realConsole(fixture))
+      }
+    }
+  )
+
+  it('the plan says whether ops was given BaseVolumeSz', () => {
+    expect(readBootPlan(buildImage({ config: writable(BASE_VOLUME) })).split('\n')).toContain(
+      'base_volume 64m'
+    )
+    expect(readBootPlan(buildImage({ config: writable() }))).not.toContain('base_volume')
+  })
+
+  bootIt(
+    "a writable root: ENOSPC without BaseVolumeSz (unless the file's own sectors hold it), a write with it, and their storage lines",
+    async () => {
+      for (const [fixture, w] of Object.entries(ROOT_WRITES)) {
+        const b = await result(`root: ${fixture}`)
+        expectStatus(b, w.status)
         expectLikeReal(lines(b.console), realConsole(fixture))
       }
     }

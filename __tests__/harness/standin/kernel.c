@@ -32,6 +32,8 @@
  *   klib <name>               a klib ops put into the image (found in the klib folder), one line
  *                             each, in the manifest's order
  *   expected_exit_code <text> one line per value (a passthrough list gives several)
+ *   base_volume <size>        ops was given BaseVolumeSz (as written, e.g. 64m): the root
+ *                             filesystem has free space
  *   dir <path>                a directory of the image's root filesystem
  *   file <path> <content>     a regular file of the root filesystem, with its content (the
  *                             double includes small files only)
@@ -74,7 +76,10 @@
  * Files: a path under a mount whose volume is attached is on the 9p share (a legacy virtio-9p
  * PCI function whose mount_tag is N attaches volume %N); any other path is on the image's root
  * filesystem, which holds the plan's dir and file entries and what the program wrote during
- * this boot (nothing persists). With readonly_rootfs, writes there fail with EROFS.
+ * this boot (nothing persists). With readonly_rootfs, writes there fail with EROFS (in openat).
+ * Otherwise the real root filesystem ends at its last written block: without base_volume the
+ * open (O_TRUNC) succeeds and the write fails with ENOSPC, unless it fits in the sectors
+ * (512 bytes each) that the truncated file had (x86-64-0.1.55-trace-script-root-*.txt).
  *
  * Exit (Nanos src/kernel/init.c vm_exit, in this order): a code matching expected_exit_code
  * (one value or any of a list) becomes 0; code != 0 with reboot_on_exit resets the machine;
@@ -112,8 +117,8 @@
  *     "write(1, 0x<buffer>, N) = N" (the output comes first, the trace line after it);
  *   - a call on the 9p workspace waits for the host: "NAME(args <unfinished ...>", then
  *     "<... NAME resumed>rest) = result" (openat, read, the close after a read, write, and
- *     newfstatat); on the root filesystem only read does (0.1.55's shapes: see the fixtures'
- *     README); errors as the klib names them ("= -ENOENT"; an errno it does not name as
+ *     newfstatat); on the root filesystem read does, and a write that succeeds (0.1.55's
+ *     shapes: see the fixtures' README); errors as the klib names them ("= -ENOENT"; an errno it does not name as
  *     "= -N"); a failed stat shows the buffer's address;
  *   - exit: "exit_group( <unfinished ...>" (its argument is never shown), then the exit below;
  *     hang: "clock_nanosleep(0, 0x0, {tv_sec=1000, tv_nsec=0}, <unfinished ...>"; sleep: the
@@ -147,8 +152,9 @@
  * Not modelled: the program's own file (and any image file over the double's size limit) cannot
  * be read; directories cannot be created or listed; a modern-only virtio-9p function (1af4:1049,
  * e.g. behind a PCIe root port) is reported and ignored; one CPU; no network; the older
- * intermittent 9p hang (write, close, stat); in a crash report, a real program's own
- * registers, frames and stack (the stand-in shows its own).
+ * intermittent 9p hang (write, close, stat); the size of the base volume (any base_volume has
+ * room), and the space that a truncation frees for other files; in a crash report, a real
+ * program's own registers, frames and stack (the stand-in shows its own).
  */
 #include <stdarg.h>
 #include "kernel.h"
@@ -595,6 +601,7 @@ struct file {
     char path[256];
     const char *data;
     u32 len;
+    int new_space; /* written this boot beyond its old sectors: space the shutdown must convert */
 };
 
 static const char *argv[MAX_ARGS];
@@ -614,6 +621,7 @@ static int nscript;
 static int debug_exit, reboot_on_exit, idle_on_exit, readonly_rootfs, debugsyscalls;
 static const char *program_path = "";
 static const char *nanos_version = "";
+static const char *base_volume; /* BaseVolumeSz as ops was given it; NULL: none */
 static const char *klibs[MAX_KLIBS];
 static int nklibs;
 
@@ -691,6 +699,8 @@ static int parse_plan(char *plan)
                 program_path = a;
             else if (!strcmp(kw, "nanos_version") && a)
                 nanos_version = a;
+            else if (!strcmp(kw, "base_volume") && a)
+                base_volume = a;
             else if (!strcmp(kw, "klib") && a && nklibs < MAX_KLIBS)
                 klibs[nklibs++] = a;
             else if (!strcmp(kw, "arg") && a && argc < MAX_ARGS)
@@ -945,10 +955,19 @@ static int fs_write(const char *given, const char *data, u32 len, int *opened)
             return -ENOSPC;
         f = &files[nfiles++];
         memcpy(f->path, path, strlen(path) + 1);
+        f->data = "";
     }
     *opened = 1;
+    /* O_TRUNC frees the file's sectors; the root filesystem has no other free space unless ops
+       was given BaseVolumeSz (it ends at its last written block) */
+    u32 room = (f->len + 511) & ~511u;
+    f->len = 0;
+    if (len > room && !base_volume)
+        return -ENOSPC;
     if (len > sizeof(rampool) - rampool_used)
         return -ENOSPC;
+    if (len > room)
+        f->new_space = 1;
     memcpy(rampool + rampool_used, data, len);
     f->data = rampool + rampool_used;
     f->len = len;
@@ -1037,7 +1056,9 @@ static void storage_refused(void)
  * program that ended with `status` (its exit code, or the fatal signal's number; before
  * expected_exit_code): with status != 0 it first saves the kernel log to the drive, then it
  * syncs the filesystems. A read-only drive refuses both writes: each says "status 2" after a
- * SCSI SENSE line on virtio-scsi, "1" on virtio-blk. A writable drive: nothing.
+ * SCSI SENSE line on virtio-scsi, "1" on virtio-blk. A sync with files written this boot into
+ * new space (BaseVolumeSz) fails instead converting their extents: one SCSI SENSE line for each
+ * such file, then one "failed to convert uninited extent". A writable drive: nothing.
  */
 static void storage_shutdown(u32 status)
 {
@@ -1045,7 +1066,17 @@ static void storage_shutdown(u32 status)
         return;
     if (status != 0)
         storage_refused(); /* klog_save */
-    storage_refused();     /* the sync */
+    int new_space = 0;
+    for (int i = 0; i < nfiles; i++)
+        new_space += files[i].new_space;
+    if (!new_space) {
+        storage_refused();
+        return;
+    }
+    if (drive_scsi)
+        for (int i = 0; i < new_space; i++)
+            kputs(scsi_sense);
+    klog("storage_shutdown error: failed to convert uninited extent");
 }
 
 static void __attribute__((noreturn)) program_exit(u32 code)
@@ -1430,12 +1461,13 @@ static int cmd_write(const char *given, const char *text)
         tr("openat(-100, \"%s\", 0x241, 0x1a4) = %R", given, opened ? TR_FD : r);
     if (!opened)
         return fail(given, r);
-    if (m) {
+    if (m)
         statted_set(file_key(given), 0);
+    if (m || !r) { /* the host, or the root's storage, is waited for; ENOSPC comes at once */
         tr("write(%d, 0x%X, %u <unfinished ...>", TR_FD, TR_BUF, len);
         tr("<... write resumed>) = %R", r ? r : (int)len);
     } else
-        tr("write(%d, 0x%X, %u) = %R", TR_FD, TR_BUF, len, r ? r : (int)len);
+        tr("write(%d, 0x%X, %u) = %R", TR_FD, TR_BUF, len, r);
     if (r)
         return fail(given, r);
     tr("close(%d) = 0", TR_FD);
