@@ -281,6 +281,20 @@ describe('a program that does not work fails the step before the upload', () => 
     expect(r.outputs['test-exit-code']).toBe('1')
     expect(errors(r.stdout)[0]).toMatch(/\/scratch: Read-only file system/)
   })
+
+  it('a writable root has no free space without base-volume-size: ENOSPC; with it the write works', async () => {
+    const program = ['write /scratch x', 'read /scratch']
+    const writable = { profile: 'nanos', 'readonly-rootfs': 'false' }
+    const full = await bootRun(program, writable)
+    expect(full.r.code).toBe(1)
+    expect(full.r.outputs['test-exit-code']).toBe('1')
+    expect(errors(full.r.stdout)[0]).toMatch(/\/scratch: No space left on device/)
+    const sized = await bootRun(program, { ...writable, 'base-volume-size': '64m' })
+    expect(errorLines(sized.r.stdout)).toEqual([])
+    expect(sized.r.code).toBe(0)
+    expect(sized.r.outputs['test-result']).toBe('passed')
+    expect(fs.readFileSync(sized.r.outputs['test-console'], 'utf8')).toMatch(/^x$/m)
+  })
 })
 
 describe('accelerators', () => {

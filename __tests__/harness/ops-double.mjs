@@ -2193,8 +2193,8 @@ function programScript(bytes) {
  * The boot plan the stand-in kernel executes (format: the top of standin/kernel.c), made from
  * what `ops build` puts into the image: the Nanos version, argv, environment, mounts after
  * renumbering, the passthrough keys that matter at exit and for the syscall trace
- * (debugsyscalls), the klibs loaded, the root filesystem's directories and small files, and
- * the program's behaviour.
+ * (debugsyscalls), the klibs loaded, whether the root has a base volume (BaseVolumeSz), the
+ * root filesystem's directories and small files, and the program's behaviour.
  */
 function bootPlan(record, programBytes) {
   const lines = ['NIA-PLAN v1', `arch ${record.arch}`]
@@ -2217,6 +2217,11 @@ function bootPlan(record, programBytes) {
   const expected = pass.expected_exit_code
   for (const v of Array.isArray(expected) ? expected : expected === undefined ? [] : [expected])
     if (typeof v === 'string') lines.push(`expected_exit_code ${planField(v)}`)
+  // BaseVolumeSz gives the root filesystem free space; without it the filesystem ends at its
+  // last written block and a program's write to it fails with ENOSPC (ops-contract.md §5).
+  const baseVolume = record.manifest.BaseVolumeSz
+  if (typeof baseVolume === 'string' && baseVolume !== '')
+    lines.push(`base_volume ${planField(baseVolume)}`)
 
   const dirs = new Set()
   const addParents = p => {

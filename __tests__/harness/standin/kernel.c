@@ -34,6 +34,8 @@
  *   klib <name>               a klib ops put into the image (found in the klib folder), one line
  *                             each, in the manifest's order
  *   expected_exit_code <text> one line per value (a passthrough list gives several)
+ *   base_volume <size>        ops was given BaseVolumeSz (as written, e.g. 64m): the root
+ *                             filesystem has free space
  *   dir <path>                a directory of the image's root filesystem
  *   file <path> <content>     a regular file of the root filesystem, with its content (the
  *                             double includes small files only)
@@ -60,7 +62,7 @@
  *   exit [n]                  exits with n (taken modulo 256, like Linux; no n: 0)
  *   exit-env KEY              exits with the number in KEY ("KEY is not set" and exit 1 when
  *                             missing, "KEY: not a number: v" and exit 1 when not a number)
- *   crash                     a write through a NULL pointer: a fatal SIGSEGV
+ *   crash                     a write to address 16 (script.c's): a fatal SIGSEGV
  *   hang                      never exits (halts the CPU, burns nothing) [nanosleep(1000 s)]
  *   sleep <ms>                waits (the CPU halts between timer ticks of 10 ms) [nanosleep]
  *   kernel-fault              the kernel faults as the real 0.1.55 x86-64 kernel did in its 9p
@@ -76,7 +78,10 @@
  * Files: a path under a mount whose volume is attached is on the 9p share (a legacy virtio-9p
  * PCI function whose mount_tag is N attaches volume %N); any other path is on the image's root
  * filesystem, which holds the plan's dir and file entries and what the program wrote during
- * this boot (nothing persists). With readonly_rootfs, writes there fail with EROFS.
+ * this boot (nothing persists). With readonly_rootfs, writes there fail with EROFS (in openat).
+ * Otherwise the real root filesystem ends at its last written block: without base_volume the
+ * open (O_TRUNC) succeeds and the write fails with ENOSPC, unless it fits in the sectors
+ * (512 bytes each) that the truncated file had (x86-64-0.1.55-trace-script-root-*.txt).
  *
  * Exit (Nanos src/kernel/init.c vm_exit, in this order): a code matching expected_exit_code
  * (one value or any of a list) becomes 0; code != 0 with reboot_on_exit resets the machine;
@@ -87,11 +92,19 @@
  *
  * Console: COM1, LF line ends (Nanos writes the program's bytes as they are and its own lines
  * with "\n"). Kernel lines start with the uptime in brackets: "NET: no network interface found"
- * at boot without a virtio-net function, "storage_shutdown error: 1" at exit when the boot
- * drive refused boot.S's write probe (a read-only drive), and for a crash Nanos's report
- * (signal line, context dump, frame and stack trace, "core dump", "storage_shutdown error: no
- * core generated: limit 0"). The uptime counts from the kernel's start (the ACPI PM timer), so
- * it reads about 0.001 s where a real Nanos shows 0.2-0.35 s.
+ * at boot without a virtio-net function; at exit, when the boot drive refused boot.S's write
+ * probe (a read-only drive), the storage shutdown's lines (storage_shutdown() below: "SCSI
+ * SENSE ..." and "[uptime] storage_shutdown error: status 2" on virtio-scsi, "[uptime]
+ * storage_shutdown error: 1" on virtio-blk; twice after a non-zero exit code or a signal, once
+ * after 0; nothing on a writable drive). The uptime counts from the kernel's start (the ACPI PM
+ * timer), so it reads about 0.001 s where a real Nanos shows 0.2-0.35 s.
+ *
+ * A crash (x86-64-0.1.55-segv.txt): an empty line, "*** signal 11 received by tid 2, errno 0,
+ * code 1" (no uptime), "    fault address 0x10", an empty line, "*** Thread context:", Nanos's
+ * context dump (dump_context() below: this CPU's 32-bit registers zero-extended into the x86-64
+ * names and order; the frame trace, the load offset and loaded klibs as for the kernel fault;
+ * 32 stack quadwords), "   core dump", "[uptime] storage_shutdown error: no core generated:
+ * limit 0", then the storage shutdown's lines with status 11.
  *
  * The syscall trace (Nanos's strace klib) is printed when the plan has "klib strace" AND "flag
  * debugsyscalls"; the real kernel prints nothing with only one of them (fixtures
@@ -106,8 +119,8 @@
  *     "write(1, 0x<buffer>, N) = N" (the output comes first, the trace line after it);
  *   - a call on the 9p workspace waits for the host: "NAME(args <unfinished ...>", then
  *     "<... NAME resumed>rest) = result" (openat, read, the close after a read, write, and
- *     newfstatat); on the root filesystem only read does (0.1.55's shapes: see the fixtures'
- *     README); errors as the klib names them ("= -ENOENT"; an errno it does not name as
+ *     newfstatat); on the root filesystem read does, and a write that succeeds (0.1.55's
+ *     shapes: see the fixtures' README); errors as the klib names them ("= -ENOENT"; an errno it does not name as
  *     "= -N"); a failed stat shows the buffer's address;
  *   - exit: "exit_group( <unfinished ...>" (its argument is never shown), then the exit below;
  *     hang: "clock_nanosleep(0, 0x0, {tv_sec=1000, tv_nsec=0}, <unfinished ...>"; sleep: the
@@ -141,10 +154,9 @@
  * Not modelled: the program's own file (and any image file over the double's size limit) cannot
  * be read; directories cannot be created or listed; a modern-only virtio-9p function (1af4:1049,
  * e.g. behind a PCIe root port) is reported and ignored; one CPU; no network; the older
- * intermittent 9p hang (write, close, stat). With the trace, the storage lines after exit_group
- * are still the untraced ones above (the real x86-64 kernel prints "SCSI SENSE ..." and
- * "storage_shutdown error: status 2" twice on virtio-scsi, "storage_shutdown error: 1" twice on
- * virtio-blk, traced or not).
+ * intermittent 9p hang (write, close, stat); the size of the base volume (any base_volume has
+ * room), and the space that a truncation frees for other files; in a crash report, a real
+ * program's own registers, frames and stack (the stand-in shows its own).
  */
 #include <stdarg.h>
 #include "kernel.h"
@@ -591,6 +603,7 @@ struct file {
     char path[256];
     const char *data;
     u32 len;
+    int new_space; /* written this boot beyond its old sectors: space the shutdown must convert */
 };
 
 static const char *argv[MAX_ARGS];
@@ -610,6 +623,7 @@ static int nscript;
 static int debug_exit, reboot_on_exit, idle_on_exit, readonly_rootfs, debugsyscalls;
 static const char *program_path = "";
 static const char *nanos_version = "";
+static const char *base_volume; /* BaseVolumeSz as ops was given it; NULL: none */
 static const char *klibs[MAX_KLIBS];
 static int nklibs;
 
@@ -687,6 +701,8 @@ static int parse_plan(char *plan)
                 program_path = a;
             else if (!strcmp(kw, "nanos_version") && a)
                 nanos_version = a;
+            else if (!strcmp(kw, "base_volume") && a)
+                base_volume = a;
             else if (!strcmp(kw, "klib") && a && nklibs < MAX_KLIBS)
                 klibs[nklibs++] = a;
             else if (!strcmp(kw, "arg") && a && argc < MAX_ARGS)
@@ -941,10 +957,19 @@ static int fs_write(const char *given, const char *data, u32 len, int *opened)
             return -ENOSPC;
         f = &files[nfiles++];
         memcpy(f->path, path, strlen(path) + 1);
+        f->data = "";
     }
     *opened = 1;
+    /* O_TRUNC frees the file's sectors; the root filesystem has no other free space unless ops
+       was given BaseVolumeSz (it ends at its last written block) */
+    u32 room = (f->len + 511) & ~511u;
+    f->len = 0;
+    if (len > room && !base_volume)
+        return -ENOSPC;
     if (len > sizeof(rampool) - rampool_used)
         return -ENOSPC;
+    if (len > room)
+        f->new_space = 1;
     memcpy(rampool + rampool_used, data, len);
     f->data = rampool + rampool_used;
     f->len = len;
@@ -956,7 +981,8 @@ static int fs_write(const char *given, const char *data, u32 len, int *opened)
 /* exit, Nanos-style                                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
-static int boot_drive_readonly;
+static int boot_drive_readonly; /* boot.S's write probe failed */
+static int drive_scsi;          /* the boot drive is behind virtio-scsi (not virtio-blk) */
 
 static int parse_u32(const char *s, u32 *out)
 {
@@ -1014,10 +1040,50 @@ static void __attribute__((noreturn)) vm_exit(u32 code)
     halt_forever();
 }
 
+static const char scsi_sense[] = "SCSI SENSE 70 00 07 00 00 00 00 0a 00 00 00 00 27 00 00 00 00 "
+                                 "00: KEY 7, ASC/ASCQ 27/00\n";
+
+/* A write of the storage shutdown that a read-only drive refused, and the error it reports. */
+static void storage_refused(void)
+{
+    if (drive_scsi) {
+        kputs(scsi_sense);
+        klog("storage_shutdown error: status 2");
+    } else
+        klog("storage_shutdown error: 1");
+}
+
+/*
+ * What Nanos's storage shutdown (kernel_shutdown, src/kernel/init.c) prints on the way out of a
+ * program that ended with `status` (its exit code, or the fatal signal's number; before
+ * expected_exit_code): with status != 0 it first saves the kernel log to the drive, then it
+ * syncs the filesystems. A read-only drive refuses both writes: each says "status 2" after a
+ * SCSI SENSE line on virtio-scsi, "1" on virtio-blk. A sync with files written this boot into
+ * new space (BaseVolumeSz) fails instead converting their extents: one SCSI SENSE line for each
+ * such file, then one "failed to convert uninited extent". A writable drive: nothing.
+ */
+static void storage_shutdown(u32 status)
+{
+    if (!boot_drive_readonly)
+        return;
+    if (status != 0)
+        storage_refused(); /* klog_save */
+    int new_space = 0;
+    for (int i = 0; i < nfiles; i++)
+        new_space += files[i].new_space;
+    if (!new_space) {
+        storage_refused();
+        return;
+    }
+    if (drive_scsi)
+        for (int i = 0; i < new_space; i++)
+            kputs(scsi_sense);
+    klog("storage_shutdown error: failed to convert uninited extent");
+}
+
 static void __attribute__((noreturn)) program_exit(u32 code)
 {
-    if (boot_drive_readonly)
-        klog("storage_shutdown error: 1");
+    storage_shutdown(code);
     vm_exit(code);
 }
 
@@ -1027,42 +1093,106 @@ static void __attribute__((noreturn)) program_exit(u32 code)
 
 static volatile int crash_armed;
 
-static const char *const vector_names[32] = {
-    "Divide by 0", "Debug", "NMI Interrupt", "Breakpoint (INT3)", "Overflow (INTO)",
+/* The kernel's load offset and the first klib's address of one real boot (KASLR changes them). */
+#define KERNEL_LOAD_OFFSET 0xffffffffc07f3000ull
+#define KLIB_BASE 0xffffffffa921b000ull
+
+/* Klib sizes as the 0.1.55 x86-64 release maps them (its klibs' ELF segments, page-rounded). */
+static u32 klib_size(const char *name)
+{
+    static const struct {
+        const char *name;
+        u32 size;
+    } sizes[] = {
+        {"azure", 0x7000}, {"cloud_init", 0xc000}, {"cloudwatch", 0xf000}, {"digitalocean", 0x6000},
+        {"firewall", 0x5000}, {"gcp", 0xb000}, {"ntp", 0x8000}, {"radar", 0x6000},
+        {"sandbox", 0x15000}, {"shmem", 0x3000}, {"special_files", 0x3000}, {"strace", 0x1c000},
+        {"syslog", 0x6000}, {"tls", 0x91000}, {"tmpfs", 0x5000}, {"tun", 0x4000},
+        {"umcg", 0x4000}, {"userdata", 0x6000}};
+    for (u32 i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+        if (!strcmp(sizes[i].name, name))
+            return sizes[i].size;
+    return 0x10000;
+}
+
+static int klib_loaded(const char *name)
+{
+    for (int i = 0; i < nklibs; i++)
+        if (!strcmp(klibs[i], name))
+            return 1;
+    return 0;
+}
+
+/* "kernel load offset ...", then the loaded klibs, each as "NAME@0xADDRESS/0xSIZE ". */
+static void print_load_offset_and_klibs(void)
+{
+    kprintf("\nkernel load offset %X\n\nloaded klibs: ", KERNEL_LOAD_OFFSET);
+    u64 at = KLIB_BASE;
+    for (int i = 0; i < nklibs; i++) {
+        kprintf("%s@0x%Y/0x%x ", klibs[i], at, klib_size(klibs[i]));
+        at += 0x1000000;
+    }
+    kputc('\n');
+}
+
+/* Nanos's names of the first 20 vectors (src/x86_64/interrupt.c interrupt_names). */
+static const char *const vector_names[20] = {
+    "Divide by 0", "Reserved", "NMI Interrupt", "Breakpoint (INT3)", "Overflow (INTO)",
     "Bounds range exceeded (BOUND)", "Invalid opcode (UD2)", "Device not available (WAIT/FWAIT)",
     "Double fault", "Coprocessor segment overrun", "Invalid TSS", "Segment not present",
     "Stack-segment fault", "General protection fault", "Page fault", "Reserved",
     "x87 FPU error", "Alignment check", "Machine check", "SIMD Floating-Point Exception"};
 
-static void dump_context(struct trap_frame *f, u32 cr2)
+/*
+ * Nanos's context dump (src/x86_64/interrupt.c dump_context and print_stack) of the faulting
+ * frame: this 32-bit CPU's registers zero-extended into the x86-64 names and order (r8-r15,
+ * fsbase and gsbase are 0), the frame trace along the saved frame pointers, the load offset and
+ * the klibs, and 32 quadwords from the stack pointer. `error` is the error code to show.
+ */
+static void dump_context(struct trap_frame *f, u32 cr2, u32 error)
 {
     u32 v = f->vector;
-    kprintf("lastvector: %X (%s)\n", (u64)v, v < 20 ? vector_names[v] : "reserved");
-    kprintf("     frame: %X\n", (u64)(u32)f);
-    kprintf("      type: thread\n");
-    kprintf("active_cpu: %X\n", (u64)0);
+    kprintf("lastvector: %X", (u64)v);
+    if (v < 20)
+        kprintf(" (%s)", vector_names[v]);
+    kprintf("\n     frame: %X\n", (u64)(u32)f);
+    kputs("      type: thread\n");
+    kprintf("active_cpu: %X\n", (u64)0xffffffffu); /* the thread is on no CPU once it faulted */
+    kprintf(" stack top: %X\n", 0ull);
     if (v == 13 || v == 14)
-        kprintf("error code: %X\n", (u64)f->error);
+        kprintf("error code: %X\n", (u64)error);
     if (v == 14)
         kprintf("   address: %X\n", (u64)cr2);
     kputc('\n');
-    const char *names[] = {"   eax", "   ebx", "   ecx", "   edx", "   esi", "   edi",
-                           "   ebp", "   esp", "   eip", "eflags", "    cs"};
+    u32 ss, ds, es;
+    __asm__ volatile("mov %%ss, %0; mov %%ds, %1; mov %%es, %2" : "=r"(ss), "=r"(ds), "=r"(es));
     u32 esp = (u32)&f->eflags + 4; /* a ring-0 fault pushes no ss:esp */
-    u32 vals[] = {f->eax, f->ebx, f->ecx, f->edx, f->esi, f->edi,
-                  f->ebp, esp,    f->eip, f->eflags, f->cs};
-    for (int i = 0; i < 11; i++)
+    static const char names[24][7] = {"   rax", "   rbx", "   rcx", "   rdx", "   rsi", "   rdi",
+                                      "   rbp", "   rsp", "    r8", "    r9", "   r10", "   r11",
+                                      "   r12", "   r13", "   r14", "   r15", "   rip", "rflags",
+                                      "    ss", "    cs", "    ds", "    es", "fsbase", "gsbase"};
+    u32 vals[24] = {f->eax, f->ebx, f->ecx, f->edx, f->esi, f->edi, f->ebp, esp};
+    vals[16] = f->eip;
+    vals[17] = f->eflags;
+    vals[18] = ss & 0xffff;
+    vals[19] = f->cs & 0xffff;
+    vals[20] = ds & 0xffff;
+    vals[21] = es & 0xffff;
+    for (int i = 0; i < 24; i++)
         kprintf("%s: %X\n", names[i], (u64)vals[i]);
+    /* each frame: where its return address is, and the address (no symbols for the program) */
     kputs("\nframe trace:\n");
     extern char __bss_start[], __bss_end[]; /* the kernel's stack is in .bss */
     u32 *bp = (u32 *)f->ebp;
-    for (int i = 0; i < 16 && (char *)bp >= __bss_start && (char *)(bp + 2) <= __bss_end; i++) {
-        kprintf("%X\n", (u64)bp[1]);
+    for (int i = 0; i < 16 && (char *)bp >= __bss_start && (char *)(bp + 2) <= __bss_end && bp[1];
+         i++) {
+        kprintf("%X:   %X\n", (u64)(u32)&bp[1], (u64)bp[1]);
         bp = (u32 *)bp[0];
     }
+    print_load_offset_and_klibs();
     kputs("\nstack trace:\n");
-    for (int i = 0; i < 8; i++)
-        kprintf("%X:   %X\n", (u64)(esp + 4 * i), (u64)((u32 *)esp)[i]);
+    for (int i = 0; i < 32; i++)
+        kprintf("%X:   %X\n", (u64)(esp + 8 * (u32)i), ((u64 *)esp)[i]);
     kputc('\n');
 }
 
@@ -1071,16 +1201,23 @@ void trap(struct trap_frame *f)
     u32 cr2;
     __asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
     if (crash_armed && f->vector == 14) {
-        /* What Nanos prints for a user program's fault with the default SIGSEGV action. */
-        klog("signal 11 received by tid 2, errno 0, code 1");
-        klog("   fault address 0x%x", cr2);
-        dump_context(f, cr2);
-        klog("core dump");
+        /*
+         * What Nanos prints for a program's fault with the default SIGSEGV action (src/unix/
+         * signal.c): the signal and the fault's address, the thread's context, the core dump
+         * that the limit 0 prevents, then the storage shutdown with the signal as the status.
+         * The program's write runs in ring 0 here; the error code gets the user bit (4) that a
+         * real program's fault, in ring 3, has.
+         */
+        kprintf("\n*** signal 11 received by tid 2, errno 0, code 1\n");
+        kprintf("    fault address 0x%x\n", cr2);
+        kputs("\n*** Thread context:\n");
+        dump_context(f, cr2, f->error | 4);
+        kputs("   core dump\n");
         klog("storage_shutdown error: no core generated: limit 0");
-        vm_exit(11); /* a fatal signal N ends the program with code N */
+        program_exit(11); /* a fatal signal N ends the program with code N */
     }
     klog("stand-in kernel: unexpected exception %u", f->vector);
-    dump_context(f, cr2);
+    dump_context(f, cr2, f->error);
     vm_exit(0x7e); /* Nanos's VM_EXIT_FAULT */
 }
 
@@ -1100,7 +1237,6 @@ void trap(struct trap_frame *f)
 
 static int tracing;     /* the strace klib is loaded and debugsyscalls is set */
 static int stdio_ready; /* glibc has set up stdout's buffer (the first printf does) */
-static int drive_scsi;  /* the boot drive is behind virtio-scsi (not virtio-blk) */
 
 /* One trace line: "[2] " (the program's thread id), the text and a newline. */
 static void tr(const char *fmt, ...)
@@ -1152,32 +1288,6 @@ static void prog_out(const char *fmt, ...)
     tr("write(1, 0x%X, %u) = %u", TR_STDOUT_BUF, capture_len, capture_len);
 }
 
-/* Klib sizes as the 0.1.55 x86-64 release maps them (its klibs' ELF segments, page-rounded). */
-static u32 klib_size(const char *name)
-{
-    static const struct {
-        const char *name;
-        u32 size;
-    } sizes[] = {
-        {"azure", 0x7000}, {"cloud_init", 0xc000}, {"cloudwatch", 0xf000}, {"digitalocean", 0x6000},
-        {"firewall", 0x5000}, {"gcp", 0xb000}, {"ntp", 0x8000}, {"radar", 0x6000},
-        {"sandbox", 0x15000}, {"shmem", 0x3000}, {"special_files", 0x3000}, {"strace", 0x1c000},
-        {"syslog", 0x6000}, {"tls", 0x91000}, {"tmpfs", 0x5000}, {"tun", 0x4000},
-        {"umcg", 0x4000}, {"userdata", 0x6000}};
-    for (u32 i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
-        if (!strcmp(sizes[i].name, name))
-            return sizes[i].size;
-    return 0x10000;
-}
-
-static int klib_loaded(const char *name)
-{
-    for (int i = 0; i < nklibs; i++)
-        if (!strcmp(klibs[i], name))
-            return 1;
-    return 0;
-}
-
 /*
  * The kernel fault of the real 0.1.55 x86-64 kernel (x86-64-0.1.55-trace-stat2-fault.txt): the
  * frame trace, the load offset, the loaded klibs and the failed assertion, then what the
@@ -1195,7 +1305,7 @@ static void __attribute__((noreturn)) kernel_fault(void)
              {"iterate", 0x28cacd, 0x7d, 0x1c3},
              {"destruct_value", 0x28df46, 0x86, 0x136},
              {"destruct_value_each", 0x28fe3d, 0x5d, 0x64}};
-    const u64 load = 0xffffffffc07f3000ull, stack = 0xffffc00002837000ull;
+    const u64 load = KERNEL_LOAD_OFFSET, stack = 0xffffc00002837000ull;
     /* five frames, then (destruct_value_each, iterate, destruct_value) nine times: 32 in all */
     static const u16 first_sp[5] = {0x090, 0x0b0, 0x0e0, 0x0f0, 0x120};
     static const u16 cycle_sp[3] = {0, 0x10, 0x40};
@@ -1207,24 +1317,16 @@ static void __attribute__((noreturn)) kernel_fault(void)
         kprintf("%X:   %X\t(%s + %X/%X)\n", stack + sp, load + f[k].ret, f[k].fn, (u64)f[k].off,
                 (u64)f[k].size);
     }
-    kprintf("\nkernel load offset %Y\n\nloaded klibs: ", load);
-    u64 at = 0xffffffffa921b000ull;
-    for (int i = 0; i < nklibs; i++) {
-        kprintf("%s@0x%Y/0x%x ", klibs[i], at, klib_size(klibs[i]));
-        at += 0x1000000;
-    }
-    kprintf("\nassertion m->allocated >= o->pagesize failed at "
+    print_load_offset_and_klibs();
+    kprintf("assertion m->allocated >= o->pagesize failed at "
             "/root/src/real-ops-kit-build/nanos/src/runtime/heap/mcache.c:194 (IP 0x%Y) in "
             "mcache_dealloc()\n",
             load + 0x276f05);
-    if (boot_drive_readonly && drive_scsi) {
-        static const char sense[] = "SCSI SENSE 70 00 07 00 00 00 00 0a 00 00 00 00 27 00 00 00 "
-                                    "00 00: KEY 7, ASC/ASCQ 27/00\n";
-        kputs(sense);
-        klog("storage_shutdown error: status 2");
-        kputs(sense);
-    } else if (boot_drive_readonly)
-        klog("storage_shutdown error: 1");
+    if (boot_drive_readonly) { /* the kernel log's save is refused; the sync never finishes */
+        storage_refused();
+        if (drive_scsi)
+            kputs(scsi_sense);
+    }
     halt_forever();
 }
 
@@ -1361,12 +1463,13 @@ static int cmd_write(const char *given, const char *text)
         tr("openat(-100, \"%s\", 0x241, 0x1a4) = %R", given, opened ? TR_FD : r);
     if (!opened)
         return fail(given, r);
-    if (m) {
+    if (m)
         statted_set(file_key(given), 0);
+    if (m || !r) { /* the host, or the root's storage, is waited for; ENOSPC comes at once */
         tr("write(%d, 0x%X, %u <unfinished ...>", TR_FD, TR_BUF, len);
         tr("<... write resumed>) = %R", r ? r : (int)len);
     } else
-        tr("write(%d, 0x%X, %u) = %R", TR_FD, TR_BUF, len, r ? r : (int)len);
+        tr("write(%d, 0x%X, %u) = %R", TR_FD, TR_BUF, len, r);
     if (r)
         return fail(given, r);
     tr("close(%d) = 0", TR_FD);
@@ -1549,7 +1652,8 @@ static int run_line(const char *line)
         return code & 0xff;
     } else if (!strcmp(cmd, "crash")) {
         crash_armed = 1;
-        __asm__ volatile("movl $0, (%0)" : : "r"(0) : "memory"); /* *(int *)NULL = 0 */
+        /* script.c's *(volatile int *)16 = 1: the page at 0 is not mapped */
+        __asm__ volatile("movl $1, (%0)" : : "r"(16) : "memory");
     } else if (!strcmp(cmd, "hang")) {
         /* for (;;) nanosleep(1000 s): glibc's nanosleep() is clock_nanosleep */
         tr("clock_nanosleep(0, 0x0, {tv_sec=1000, tv_nsec=0}, <unfinished ...>");
