@@ -6,12 +6,11 @@
  * and klibs; and the content digest (digest.ts), which survives a rebuild. Written beside the
  * image as `<image>.contents.json`; environment values never appear in it.
  */
-import { randomUUID } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { open, rename, stat, writeFile } from 'node:fs/promises'
-import { createHash } from 'node:crypto'
+import { open, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ActionError } from '../errors.js'
+import { writeAtomically } from '../files.js'
+import { sha256File } from '../install/checksum.js'
 import type { Arch } from '../install/platform.js'
 import type { ImagePlan } from './build.js'
 import { contentDigest } from './digest.js'
@@ -188,9 +187,7 @@ function origins(image: ImagePlan): (file: string, fs: FilesystemName) => Origin
 async function sameFile(file: string, content: ContentFile): Promise<boolean> {
   const info = await stat(file).catch(() => undefined)
   if (!info?.isFile() || info.size !== content.size) return false
-  const hash = createHash('sha256')
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer)
-  return hash.digest('hex') === content.sha256
+  return (await sha256File(file)) === content.sha256
 }
 
 function isTuple(value: unknown): value is Tuple {
@@ -199,12 +196,6 @@ function isTuple(value: unknown): value is Tuple {
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined
-}
-
-async function writeAtomically(file: string, text: string): Promise<void> {
-  const partial = `${file}.${randomUUID()}.partial`
-  await writeFile(partial, text)
-  await rename(partial, file)
 }
 
 /** `expect-content-digest` as given: with or without `sha256:`, any case. */

@@ -3,10 +3,9 @@
  * (pure), then written for ops. Gevulot's mandatory elements are the defaults, and with
  * `profile: gevulot` a rule (gevulot-prover-verifier-packaging.md, ops-contract.md §5, §6).
  */
-import { randomUUID } from 'node:crypto'
-import { mkdir, rename, writeFile } from 'node:fs/promises'
 import * as path from 'node:path'
 import type { InputProblem } from '../errors.js'
+import { writeAtomically } from '../files.js'
 import type { Arch } from '../install/platform.js'
 import type { Manifest } from './ops-schema.js'
 
@@ -242,8 +241,5 @@ export function nameProblem(value: string): string | undefined {
 
 /** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
 export async function writeManifest(manifest: Manifest, file: string): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const partial = `${file}.${randomUUID()}.partial`
-  await writeFile(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 })
-  await rename(partial, file)
+  await writeAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`, 0o600)
 }

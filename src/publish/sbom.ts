@@ -8,7 +8,7 @@
  * every other file with its hash. Ops is in `metadata.tools`. The library is loaded only here.
  */
 import { randomUUID } from 'node:crypto'
-import { rename, writeFile } from 'node:fs/promises'
+import { writeAtomically } from '../files.js'
 import type * as CdxEnums from '@cyclonedx/cyclonedx-library/Enums'
 import type * as CdxModels from '@cyclonedx/cyclonedx-library/Models'
 import type { ContentFile, ImageContents } from '../image/contents.js'
@@ -133,8 +133,6 @@ export async function writeSbom(report: ImageReport, contents: ImageContents): P
     new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6)
   )
   const file = sbomPath(report.imagePath)
-  const partial = `${file}.${randomUUID()}.partial`
-  await writeFile(partial, `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`)
-  await rename(partial, file)
+  await writeAtomically(file, `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`)
   return file
 }
