@@ -28386,7 +28386,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(65590);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(35596);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28396,7 +28396,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 65590:
+/***/ 35596:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -29374,13 +29374,27 @@ async function resolveVersion(req) {
     return version;
 }
 
+;// CONCATENATED MODULE: ./src/files.ts
+/**
+ * Writing a file that a later stage, ops or the user reads whole: under a temporary name first,
+ * then renamed, so that no half-written file ever bears its name.
+ */
+
+
+
+async function writeAtomically(file, text, mode) {
+    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
+    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
+    await (0,promises_.writeFile)(partial, text, mode === undefined ? {} : { mode });
+    await (0,promises_.rename)(partial, file);
+}
+
 ;// CONCATENATED MODULE: ./src/image/manifest.ts
 /**
  * The Nanos manifest (the ops config): composed from the inputs and an optional base manifest
  * (pure), then written for ops. Gevulot's mandatory elements are the defaults, and with
  * `profile: gevulot` a rule (gevulot-prover-verifier-packaging.md, ops-contract.md §5, §6).
  */
-
 
 
 /** Gevulot's workspace volume, mounted where its shim expects it. */
@@ -29553,10 +29567,7 @@ function nameProblem(value) {
 }
 /** Write the manifest for ops, readable by its owner only (it holds `env`), atomically. */
 async function writeManifest(manifest, file) {
-    await (0,promises_.mkdir)(external_node_path_.dirname(file), { recursive: true });
-    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-    await (0,promises_.writeFile)(partial, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
-    await (0,promises_.rename)(partial, file);
+    await writeAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`, 0o600);
 }
 
 ;// CONCATENATED MODULE: ./src/image/stage.ts
@@ -30462,6 +30473,17 @@ async function imageToBoot(req) {
     return buildVariant(req, twin.manifest, 'boot');
 }
 
+;// CONCATENATED MODULE: ./src/install/checksum.ts
+/** A file's sha256, streamed (the Ops binary is about 40 MiB). */
+
+
+async function sha256File(file) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
+        hash.update(chunk);
+    return hash.digest('hex');
+}
+
 ;// CONCATENATED MODULE: ./src/image/digest.ts
 /**
  * The content digest: an identity of the image that survives a rebuild. Two builds of the same
@@ -30998,7 +31020,6 @@ function varint(data, at) {
 
 
 
-
 /** The files ops adds to every image (lepton/image.go), and only on x86-64 the DNS library. */
 const OPS_FILES = [
     '/etc/passwd',
@@ -31120,21 +31141,13 @@ async function sameFile(file, content) {
     const info = await (0,promises_.stat)(file).catch(() => undefined);
     if (!info?.isFile() || info.size !== content.size)
         return false;
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex') === content.sha256;
+    return (await sha256File(file)) === content.sha256;
 }
 function contents_isTuple(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function stringOf(value) {
     return typeof value === 'string' ? value : undefined;
-}
-async function writeAtomically(file, text) {
-    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-    await (0,promises_.writeFile)(partial, text);
-    await (0,promises_.rename)(partial, file);
 }
 /** `expect-content-digest` as given: with or without `sha256:`, any case. */
 function normalDigest(value) {
@@ -31597,17 +31610,6 @@ function testInputs(r, optionalPath, env) {
         diagnose: r.bool('test-diagnose', true),
         kvmDevice: env.NANOS_IMAGE_ACTION_KVM_DEVICE || '/dev/kvm'
     };
-}
-
-;// CONCATENATED MODULE: ./src/install/checksum.ts
-/** A file's sha256, streamed (the Ops binary is about 40 MiB). */
-
-
-async function sha256File(file) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    for await (const chunk of (0,external_node_fs_.createReadStream)(file))
-        hash.update(chunk);
-    return hash.digest('hex');
 }
 
 ;// CONCATENATED MODULE: ./src/install/actions-cache.ts
@@ -32865,9 +32867,7 @@ async function writeSbom(report, contents) {
     }
     const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
     const file = sbomPath(report.imagePath);
-    const partial = `${file}.${(0,external_node_crypto_.randomUUID)()}.partial`;
-    await (0,promises_.writeFile)(partial, `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`);
-    await (0,promises_.rename)(partial, file);
+    await writeAtomically(file, `${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`);
     return file;
 }
 
