@@ -20,7 +20,7 @@ import {
   requireGcc,
   toolchainLibrary
 } from '../harness/native.js'
-import { errors } from '../harness/run-action.js'
+import { errors, warnings } from '../harness/run-action.js'
 import { errorLines, filesBelow, useMirror } from './helpers.js'
 
 const suite = useMirror()
@@ -112,5 +112,48 @@ describe('a dynamically linked program', () => {
       size: fs.statSync(lib).size,
       sha256: sha256(lib)
     })
+    // contents.json: the library from the build tree has its source and no package; libc has
+    // dpkg's; one warning names the library that no package owns.
+    const contents = JSON.parse(fs.readFileSync(r.outputs['contents-path'], 'utf8'))
+    const file = (p: string) => contents.files.find((f: { path: string }) => f.path === p)
+    expect(file(lib)).toMatchObject({ origin: 'library', source: lib, sha256: sha256(lib) })
+    expect(file(lib).package).toBeUndefined()
+    const libc = contents.files.find(
+      (f: { path: string; origin: string }) =>
+        f.origin === 'library' && f.path.endsWith('/libc.so.6')
+    )
+    expect(libc.package).toMatchObject({ name: 'libc6' })
+    const owned = warnings(r.stdout).filter(w => /belongs? to no package/.test(w))
+    expect(owned).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^A library in the image belongs to no package of the runner: ${lib.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\. .*cannot be rebuilt from the runner image alone`
+        )
+      )
+    ])
+    expect(r.summary).toContain('<strong>no package</strong>')
+  })
+
+  it('on a runner without dpkg: libraries listed without packages, and no warning', async () => {
+    // A PATH of everything this PATH holds but dpkg.
+    const bin = makeTempDir('nia-no-dpkg-')
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter(Boolean).reverse()) {
+      if (!fs.existsSync(dir)) continue
+      for (const name of fs.readdirSync(dir)) {
+        if (/^dpkg/.test(name)) continue
+        fs.rmSync(path.join(bin, name), { force: true })
+        fs.symlinkSync(path.join(dir, name), path.join(bin, name))
+      }
+    }
+    const ws = workspaceWith('my_prover', markerProgram('/nonexistent/ran'))
+    const r = await suite.run({ cwd: ws.dir, env: { PATH: bin }, inputs: { binary: ws.rel } })
+    expect(errorLines(r.stdout)).toEqual([])
+    const contents = JSON.parse(fs.readFileSync(r.outputs['contents-path'], 'utf8'))
+    expect(contents.packageManager).toBe(false)
+    const libraries = contents.files.filter((f: { origin: string }) => f.origin === 'library')
+    expect(libraries.length).toBeGreaterThan(0)
+    expect(libraries.every((f: { package?: unknown }) => f.package === undefined)).toBe(true)
+    expect(warnings(r.stdout).filter(w => /no package/.test(w))).toEqual([])
+    expect(r.summary).toContain('no dpkg on the runner')
   })
 })
