@@ -31020,6 +31020,7 @@ function varint(data, at) {
 
 
 
+
 /** The files ops adds to every image (lepton/image.go), and only on x86-64 the DNS library. */
 const OPS_FILES = [
     '/etc/passwd',
@@ -31028,8 +31029,22 @@ const OPS_FILES = [
     '/etc/ssl/certs/ca-certificates.crt'
 ];
 const OPS_FILES_AMD64 = ['/lib/x86_64-linux-gnu/libnss_dns.so.2'];
-/** Read the image at `image.path`, write contents.json, and return what it holds. */
+/**
+ * Read the image at `image.path`, write contents.json, say what it found (and warn about a
+ * library no package owns), and return what it holds.
+ */
 async function readContents(image, plan) {
+    const started = performance.now();
+    const contents = await listContents(image);
+    await writeAtomically(plan.path, `${JSON.stringify(contents, null, 2)}\n`);
+    const libraries = contents.files.filter(f => f.origin === 'library').length;
+    core/* info */.pq(`${contents.files.length} files (${libraries} libraries from the runner), content digest ${contents.contentDigest} (read in ${((performance.now() - started) / 1000).toFixed(2)} s): ${plan.path}`);
+    const unowned = unownedLibraries(contents);
+    if (unowned)
+        core/* warning */.$e(unowned);
+    return contents;
+}
+async function listContents(image) {
     const handle = await (0,promises_.open)(image.path, 'r');
     let root;
     let boot;
@@ -31090,7 +31105,7 @@ async function readContents(image, plan) {
     const manifest = root.manifest;
     const env = contents_isTuple(manifest.environment) ? manifest.environment : {};
     const known = new Set(['arguments', 'environment', 'program', 'mounts', 'klibs']);
-    const contents = {
+    return {
         schema: 'nanos-image-action/contents/v1',
         contentDigest: contentDigest(root, boot, files),
         image: { name: image.name, arch: image.arch },
@@ -31108,8 +31123,6 @@ async function readContents(image, plan) {
         distro: packages && packages.size > 0 ? await runnerDistro() : undefined,
         packageManager: packages !== undefined
     };
-    await writeAtomically(plan.path, `${JSON.stringify(contents, null, 2)}\n`);
-    return contents;
 }
 /** Where each path of the image came from, by what the manifest and ops put where. */
 function origins(image) {
@@ -31154,11 +31167,11 @@ function normalDigest(value) {
     const match = /^(?:sha256:)?([0-9a-f]{64})$/i.exec(value.trim());
     return match ? `sha256:${match[1].toLowerCase()}` : undefined;
 }
-/** The step fails (before the boot test and the upload) when the digest is not the expected one. */
-function checkDigest(contents, plan) {
+/** Why the step fails (before the boot test and the upload): the digest is not the expected one. */
+function digestMismatch(contents, plan) {
     if (!plan.expectDigest || plan.expectDigest === contents.contentDigest)
-        return;
-    throw new ActionError(`The image's content digest is ${contents.contentDigest}, but \`expect-content-digest\` is ${plan.expectDigest}: this build does not hold what the expected image holds (a file, the program, an argument, an environment value, a klib or the kernel differs). The image was not uploaded. Compare the two images' contents.json files to see what differs.`);
+        return undefined;
+    return `The image's content digest is ${contents.contentDigest}, but \`expect-content-digest\` is ${plan.expectDigest}: this build does not hold what the expected image holds (a file, the program, an argument, an environment value, a klib or the kernel differs). The image was not uploaded. Compare the two images' contents.json files to see what differs.`;
 }
 /**
  * One warning, by path, for the libraries ops copied from the runner that no package owns (from
@@ -33015,8 +33028,9 @@ async function writeSummary(summary) {
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The action, stage by stage: inputs → plan (and QEMU's install, when the boot test needs it,
- * started at once) → Ops → kernel → klibs → manifest → build → image facts → outputs → boot test
- * (and its diagnosis) → artifact → summary. Each stage is a module with a typed interface that
+ * started at once) → Ops → kernel → klibs → manifest → build → image facts → contents (and the
+ * expected content digest) → SBOM → outputs → boot test (and its diagnosis) → artifact →
+ * summary. Each stage is a module with a typed interface that
  * takes its part of the plan; this file only runs them in order and turns a failure into one
  * clear error.
  */
@@ -33064,8 +33078,7 @@ async function main_run(env = process.env) {
         const { image } = plan;
         // An exact nanos-version was warned about with the plan; `latest` is known only now.
         if (plan.kernel.spec.kind === 'latest')
-            for (const warning of warningsBeforeBuild(kernel.version, image.arch, mountPoints(image.manifest)))
-                core/* warning */.$e(warning);
+            warningsBeforeBuild(kernel.version, image.arch, mountPoints(image.manifest)).forEach(w => core/* warning */.$e(w));
         await checkKlibs(image, kernel);
         await writeManifest(image.manifest, image.manifestPath);
         await core/* group */.Os(`ops build (${image.program}, Nanos ${kernel.version}, ${image.arch})`, () => buildImage({
@@ -33080,17 +33093,7 @@ async function main_run(env = process.env) {
         const facts = await imageFacts(image.path);
         const hashSeconds = ((performance.now() - hashStart) / 1000).toFixed(2);
         core/* info */.pq(`Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`);
-        const contents = await core/* group */.Os('Contents', async () => {
-            const started = performance.now();
-            const found = await readContents(image, plan.contents);
-            const seconds = ((performance.now() - started) / 1000).toFixed(2);
-            const libraries = found.files.filter(f => f.origin === 'library').length;
-            core/* info */.pq(`${found.files.length} files (${libraries} libraries from the runner), content digest ${found.contentDigest} (read in ${seconds} s): ${plan.contents.path}`);
-            return found;
-        });
-        const unowned = unownedLibraries(contents);
-        if (unowned)
-            core/* warning */.$e(unowned);
+        const contents = await core/* group */.Os('Contents', () => readContents(image, plan.contents));
         const report = imageReport(image, ops, kernel, facts, {
             contents,
             path: plan.contents.path,
@@ -33098,18 +33101,23 @@ async function main_run(env = process.env) {
         });
         await writeSbom(report, contents);
         setImageOutputs(report);
-        checkDigest(contents, plan.contents);
         const summary = { report, env, bootEnv: bootEnv(plan) };
+        /** The step fails here, before the upload, with the summary written. */
+        const fail = async (message) => {
+            if (plan.summary)
+                await writeSummary(buildSummary(summary));
+            throw new ActionError(message);
+        };
+        const mismatch = digestMismatch(contents, plan.contents);
+        if (mismatch)
+            await fail(mismatch);
         if (plan.boot && qemu) {
             const boot = plan.boot;
             summary.boot = await core/* group */.Os(`Boot test (${image.name}, ${image.arch})`, async () => bootTest({ plan: boot, qemu: await qemu.path(), image, ops, kernel, workDir: dir }));
             setBootOutputs(summary.boot);
             // A broken image never becomes an artifact.
-            if (summary.boot.result !== 'passed') {
-                if (plan.summary)
-                    await writeSummary(buildSummary(summary));
-                throw new ActionError(failureMessage(summary.boot, summary.bootEnv ?? {}, !!plan.upload));
-            }
+            if (summary.boot.result !== 'passed')
+                await fail(failureMessage(summary.boot, summary.bootEnv ?? {}, !!plan.upload));
         }
         const { upload } = plan;
         summary.artifact = upload

@@ -1,7 +1,8 @@
 /**
  * The action, stage by stage: inputs → plan (and QEMU's install, when the boot test needs it,
- * started at once) → Ops → kernel → klibs → manifest → build → image facts → outputs → boot test
- * (and its diagnosis) → artifact → summary. Each stage is a module with a typed interface that
+ * started at once) → Ops → kernel → klibs → manifest → build → image facts → contents (and the
+ * expected content digest) → SBOM → outputs → boot test (and its diagnosis) → artifact →
+ * summary. Each stage is a module with a typed interface that
  * takes its part of the plan; this file only runs them in order and turns a failure into one
  * clear error.
  */
@@ -15,7 +16,7 @@ import { QemuReady } from './boot/qemu.js'
 import { bootTest } from './boot/test.js'
 import { ActionError, describe } from './errors.js'
 import { buildImage } from './image/build.js'
-import { checkDigest, readContents, unownedLibraries } from './image/contents.js'
+import { digestMismatch, readContents } from './image/contents.js'
 import { imageFacts } from './image/facts.js'
 import { checkKlibs } from './image/klibs.js'
 import { mountPoints, writeManifest } from './image/manifest.js'
@@ -51,12 +52,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const { image } = plan
     // An exact nanos-version was warned about with the plan; `latest` is known only now.
     if (plan.kernel.spec.kind === 'latest')
-      for (const warning of warningsBeforeBuild(
-        kernel.version,
-        image.arch,
-        mountPoints(image.manifest)
-      ))
-        core.warning(warning)
+      warningsBeforeBuild(kernel.version, image.arch, mountPoints(image.manifest)).forEach(w =>
+        core.warning(w)
+      )
     await checkKlibs(image, kernel)
     await writeManifest(image.manifest, image.manifestPath)
     await core.group(`ops build (${image.program}, Nanos ${kernel.version}, ${image.arch})`, () =>
@@ -75,18 +73,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.info(
       `Image ${image.path}: ${facts.size} bytes, BLAKE3 ${facts.blake3}, sha256 ${facts.sha256} (hashed in ${hashSeconds} s)`
     )
-    const contents = await core.group('Contents', async () => {
-      const started = performance.now()
-      const found = await readContents(image, plan.contents)
-      const seconds = ((performance.now() - started) / 1000).toFixed(2)
-      const libraries = found.files.filter(f => f.origin === 'library').length
-      core.info(
-        `${found.files.length} files (${libraries} libraries from the runner), content digest ${found.contentDigest} (read in ${seconds} s): ${plan.contents.path}`
-      )
-      return found
-    })
-    const unowned = unownedLibraries(contents)
-    if (unowned) core.warning(unowned)
+    const contents = await core.group('Contents', () => readContents(image, plan.contents))
     const report = imageReport(image, ops, kernel, facts, {
       contents,
       path: plan.contents.path,
@@ -94,8 +81,14 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     })
     await writeSbom(report, contents)
     setImageOutputs(report)
-    checkDigest(contents, plan.contents)
     const summary: SummaryContent = { report, env, bootEnv: bootEnv(plan) }
+    /** The step fails here, before the upload, with the summary written. */
+    const fail = async (message: string): Promise<never> => {
+      if (plan.summary) await writeSummary(buildSummary(summary))
+      throw new ActionError(message)
+    }
+    const mismatch = digestMismatch(contents, plan.contents)
+    if (mismatch) await fail(mismatch)
 
     if (plan.boot && qemu) {
       const boot = plan.boot
@@ -104,10 +97,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       )
       setBootOutputs(summary.boot)
       // A broken image never becomes an artifact.
-      if (summary.boot.result !== 'passed') {
-        if (plan.summary) await writeSummary(buildSummary(summary))
-        throw new ActionError(failureMessage(summary.boot, summary.bootEnv ?? {}, !!plan.upload))
-      }
+      if (summary.boot.result !== 'passed')
+        await fail(failureMessage(summary.boot, summary.bootEnv ?? {}, !!plan.upload))
     }
 
     const { upload } = plan

@@ -6,6 +6,7 @@
  * and klibs; and the content digest (digest.ts), which survives a rebuild. Written beside the
  * image as `<image>.contents.json`; environment values never appear in it.
  */
+import * as core from '@actions/core'
 import { open, stat } from 'node:fs/promises'
 import * as path from 'node:path'
 import { ActionError } from '../errors.js'
@@ -80,8 +81,24 @@ const OPS_FILES = [
 ]
 const OPS_FILES_AMD64 = ['/lib/x86_64-linux-gnu/libnss_dns.so.2']
 
-/** Read the image at `image.path`, write contents.json, and return what it holds. */
+/**
+ * Read the image at `image.path`, write contents.json, say what it found (and warn about a
+ * library no package owns), and return what it holds.
+ */
 export async function readContents(image: ImagePlan, plan: ContentsPlan): Promise<ImageContents> {
+  const started = performance.now()
+  const contents = await listContents(image)
+  await writeAtomically(plan.path, `${JSON.stringify(contents, null, 2)}\n`)
+  const libraries = contents.files.filter(f => f.origin === 'library').length
+  core.info(
+    `${contents.files.length} files (${libraries} libraries from the runner), content digest ${contents.contentDigest} (read in ${((performance.now() - started) / 1000).toFixed(2)} s): ${plan.path}`
+  )
+  const unowned = unownedLibraries(contents)
+  if (unowned) core.warning(unowned)
+  return contents
+}
+
+async function listContents(image: ImagePlan): Promise<ImageContents> {
   const handle = await open(image.path, 'r')
   let root: Filesystem
   let boot: Filesystem | undefined
@@ -140,7 +157,7 @@ export async function readContents(image: ImagePlan, plan: ContentsPlan): Promis
   const manifest = root.manifest
   const env = isTuple(manifest.environment) ? manifest.environment : {}
   const known = new Set(['arguments', 'environment', 'program', 'mounts', 'klibs'])
-  const contents: ImageContents = {
+  return {
     schema: 'nanos-image-action/contents/v1',
     contentDigest: contentDigest(root, boot, files),
     image: { name: image.name, arch: image.arch },
@@ -158,8 +175,6 @@ export async function readContents(image: ImagePlan, plan: ContentsPlan): Promis
     distro: packages && packages.size > 0 ? await runnerDistro() : undefined,
     packageManager: packages !== undefined
   }
-  await writeAtomically(plan.path, `${JSON.stringify(contents, null, 2)}\n`)
-  return contents
 }
 
 /** Where each path of the image came from, by what the manifest and ops put where. */
@@ -204,12 +219,10 @@ export function normalDigest(value: string): string | undefined {
   return match ? `sha256:${match[1].toLowerCase()}` : undefined
 }
 
-/** The step fails (before the boot test and the upload) when the digest is not the expected one. */
-export function checkDigest(contents: ImageContents, plan: ContentsPlan): void {
-  if (!plan.expectDigest || plan.expectDigest === contents.contentDigest) return
-  throw new ActionError(
-    `The image's content digest is ${contents.contentDigest}, but \`expect-content-digest\` is ${plan.expectDigest}: this build does not hold what the expected image holds (a file, the program, an argument, an environment value, a klib or the kernel differs). The image was not uploaded. Compare the two images' contents.json files to see what differs.`
-  )
+/** Why the step fails (before the boot test and the upload): the digest is not the expected one. */
+export function digestMismatch(contents: ImageContents, plan: ContentsPlan): string | undefined {
+  if (!plan.expectDigest || plan.expectDigest === contents.contentDigest) return undefined
+  return `The image's content digest is ${contents.contentDigest}, but \`expect-content-digest\` is ${plan.expectDigest}: this build does not hold what the expected image holds (a file, the program, an argument, an environment value, a klib or the kernel differs). The image was not uploaded. Compare the two images' contents.json files to see what differs.`
 }
 
 /**
@@ -217,7 +230,7 @@ export function checkDigest(contents: ImageContents, plan: ContentsPlan): void {
  * LD_LIBRARY_PATH or the build tree): the image cannot be rebuilt from the runner image alone.
  * None when the runner has no dpkg to ask.
  */
-export function unownedLibraries(contents: ImageContents): string | undefined {
+function unownedLibraries(contents: ImageContents): string | undefined {
   if (!contents.packageManager) return undefined
   const unowned = contents.files.filter(f => f.origin === 'library' && !f.package)
   if (unowned.length === 0) return undefined
