@@ -510,3 +510,31 @@ describe('the ops home', () => {
     expect(record.arch).toBe('amd64')
   })
 })
+
+describe('Files and Dirs as ops reads them', () => {
+  it('reads a Dirs entry that starts with / from the runner, and a Files one below the working directory', async () => {
+    const ws = makeWorkspace()
+    const outside = makeTempDir('nia-abs-dir-')
+    writeFile(path.join(outside, 'zone.txt'), 'from the runner\n')
+    writeFile(path.join(ws.dir, 'etc/app.conf'), 'from the workspace\n')
+    writeFile(path.join(ws.dir, 'config/a.toml'), 'a = 1\n')
+    const r = await suite.run({
+      cwd: ws.dir,
+      inputs: { binary: ws.relBinary, dirs: outside, files: '/etc/app.conf\n./config/a.toml' }
+    })
+    expect(errorLines(r.stdout)).toEqual([])
+    const contents = JSON.parse(fs.readFileSync(r.outputs['contents-path'], 'utf8'))
+    const file = (p: string) => contents.files.find((f: { path: string }) => f.path === p)
+    const sha = (text: string) => createHash('sha256').update(text).digest('hex')
+    expect(file(`${outside}/zone.txt`)).toMatchObject({
+      origin: 'dirs',
+      sha256: sha('from the runner\n')
+    })
+    expect(file('/etc/app.conf')).toMatchObject({
+      origin: 'files',
+      sha256: sha('from the workspace\n')
+    })
+    // ./config/a.toml lands at /config/a.toml, not below a folder named "."
+    expect(file('/config/a.toml')).toMatchObject({ origin: 'files' })
+  })
+})

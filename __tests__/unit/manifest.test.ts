@@ -161,6 +161,19 @@ describe('paths that leave the working directory', () => {
       { input: 'manifest', message: expect.stringMatching(/"Dirs" entry "\.\.\/lib" leaves/) }
     ])
   })
+
+  it('normalises . and .. that stay inside (ops would keep them as folders Nanos cannot reach)', () => {
+    const { manifest, problems } = compose({
+      files: './config/a.toml\nsub/../sub/b.bin\n/etc/x',
+      dirs: 'assets/./fonts/\n/usr/share/zoneinfo'
+    })
+    expect(problems).toEqual([])
+    expect(manifest.Files).toEqual(['config/a.toml', 'sub/b.bin', '/etc/x'])
+    expect(manifest.Dirs).toEqual(['assets/fonts', '/usr/share/zoneinfo'])
+    expect(compose({ dirs: '.' }).problems).toEqual([
+      { input: 'dirs', message: expect.stringMatching(/"\." names the whole folder/) }
+    ])
+  })
 })
 
 describe('validateManifest', () => {
