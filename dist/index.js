@@ -28386,7 +28386,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(35596);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(15830);
 /** The action's entry point (dist/index.js). */
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
@@ -28396,7 +28396,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 35596:
+/***/ 15830:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30647,26 +30647,7 @@ async function run(command, args) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/image/tfs.ts
-/**
- * A reader of the filesystems inside a Nanos image, as ops writes them (TFS, versions 4 and 5):
- * the MBR's partitions (boot filesystem, root filesystem, and with UEFI an EFI system partition
- * first), then each filesystem's log: a first 512-byte extension holding the magic `NVMTFS`, the
- * version, the UUID and the label, linked to 512 KiB extensions, whose records carry encoded
- * tuples. The tuples build one tree: the root tuple holds the image's manifest (program,
- * arguments, environment, mounts, klibs, passthrough keys) and `children`, the directory tree;
- * a file's tuple gives its `filelength` and `extents` (sectors of the filesystem). Facts from
- * nanovms/ops `fs/reader.go` and `fs/tfs.go` at 0.1.46, checked against `ops image ls/cp` of real
- * images in the real test tier.
- *
- * Reading costs the log (a few sectors per file) plus, when asked, each file's bytes once.
- */
-
-const SECTOR = 512;
-const MAGIC = 'NVMTFS';
-const LOG_EXTENSION_SECTORS = 1024;
-/** How much of a file is read at a time. */
-const READ_CHUNK = 4 * 1024 * 1024;
+;// CONCATENATED MODULE: ./src/image/tfs-log.ts
 /** The image could not be read as a Nanos image. */
 class TfsError extends Error {
     constructor(message) {
@@ -30674,154 +30655,12 @@ class TfsError extends Error {
         this.name = 'TfsError';
     }
 }
-/** Both filesystems of the image open in `handle`. */
-async function readImageFilesystems(handle) {
-    const { size } = await handle.stat();
-    const mbr = await readAt(handle, 0, SECTOR);
-    if (mbr.length < SECTOR || mbr[510] !== 0x55 || mbr[511] !== 0xaa) {
-        // No partition table: a bare filesystem, as ops's reader assumes.
-        return { root: await readFilesystem(handle, 0, size) };
-    }
-    const parts = [0, 1, 2, 3].map(i => partition(mbr, i));
-    // With UEFI the EFI system partition comes first: then boot is the second, root the third.
-    const first = parts[0].type === 0xef ? 1 : 0;
-    const [boot, root] = [parts[first], parts[first + 1]];
-    if (!root || root.size === 0)
-        return { root: await readFilesystem(handle, 0, size) };
-    return {
-        root: await readFilesystem(handle, root.offset, root.size),
-        boot: boot.size > 0 ? await readFilesystem(handle, boot.offset, boot.size) : undefined
-    };
-}
-function partition(mbr, index) {
-    const at = 446 + index * 16;
-    return {
-        type: mbr[at + 4],
-        offset: mbr.readUInt32LE(at + 8) * SECTOR,
-        size: mbr.readUInt32LE(at + 12) * SECTOR
-    };
-}
-async function readAt(handle, position, length) {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, position);
-    return buffer.subarray(0, bytesRead);
-}
-/** One filesystem: its log, decoded into the tuple tree, walked into nodes. */
-async function readFilesystem(handle, offset, size) {
-    const decoder = new LogDecoder();
-    let header;
-    let next = 0;
-    let sectors = 1;
-    const seen = new Set();
-    while (next !== undefined) {
-        if (seen.has(next) || next + sectors * SECTOR > size)
-            throw new TfsError(`the filesystem log at ${offset} links to ${next}, outside it`);
-        seen.add(next);
-        const buffer = await readAt(handle, offset + next, sectors * SECTOR);
-        const ext = decoder.extension(buffer, sectors);
-        header ??= ext.header;
-        next = ext.next;
-        sectors = LOG_EXTENSION_SECTORS;
-    }
-    const root = decoder.root();
-    const nodes = [];
-    walk(root, '', offset, nodes);
-    nodes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const manifest = {};
-    for (const [key, value] of Object.entries(root))
-        if (key !== 'children')
-            manifest[key] = value;
-    if (!header)
-        throw new TfsError('the filesystem has no log header');
-    return { ...header, manifest, nodes };
-}
+const MAGIC = 'NVMTFS';
+const SECTOR = 512;
+const LOG_EXTENSION_SECTORS = 1024;
+/** A tuple, not a string or a vector. */
 function isTuple(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function walk(dir, prefix, fsOffset, out) {
-    const children = dir.children;
-    if (!isTuple(children))
-        return;
-    for (const [name, child] of Object.entries(children)) {
-        if (name === '.' || name === '..' || !isTuple(child))
-            continue;
-        const path = `${prefix}/${name}`;
-        if (isTuple(child.children)) {
-            out.push({ kind: 'dir', path });
-            walk(child, path, fsOffset, out);
-        }
-        else if (typeof child.linktarget === 'string' && child.linktarget !== '') {
-            out.push({ kind: 'symlink', path, target: child.linktarget });
-        }
-        else {
-            out.push({ kind: 'file', path, ...fileLayout(child, path, fsOffset) });
-        }
-    }
-}
-function fileLayout(file, path, fsOffset) {
-    const number = (value, what) => {
-        const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
-        if (!Number.isSafeInteger(n))
-            throw new TfsError(`${path}: ${what} is not a number`);
-        return n;
-    };
-    const size = file.filelength === undefined ? 0 : number(file.filelength, 'filelength');
-    const extents = [];
-    const list = file.extents;
-    if (isTuple(list)) {
-        for (const [start, extent] of Object.entries(list)) {
-            if (!isTuple(extent))
-                continue;
-            extents.push({
-                fileOffset: number(start, 'an extent start') * SECTOR,
-                imageOffset: fsOffset + number(extent.offset, 'an extent offset') * SECTOR,
-                length: number(extent.length, 'an extent length') * SECTOR,
-                uninited: extent.uninited !== undefined && extent.uninited !== ''
-            });
-        }
-    }
-    extents.sort((a, b) => a.fileOffset - b.fileOffset);
-    return { size, extents };
-}
-/**
- * The bytes of a file, in order, to `sink`: its extents with the holes between them (and any
- * uninitialised extent) as zeros, cut at its length.
- */
-async function readFileData(handle, file, sink, buffer = Buffer.alloc(READ_CHUNK)) {
-    let position = 0;
-    const zeros = (until) => {
-        while (position < until) {
-            const n = Math.min(until - position, buffer.length);
-            sink(buffer.fill(0, 0, n).subarray(0, n));
-            position += n;
-        }
-    };
-    for (const extent of file.extents) {
-        if (position >= file.size)
-            break;
-        zeros(Math.min(extent.fileOffset, file.size));
-        const end = Math.min(extent.fileOffset + extent.length, file.size);
-        if (extent.uninited) {
-            zeros(end);
-            continue;
-        }
-        while (position < end) {
-            const want = Math.min(end - position, buffer.length);
-            const at = extent.imageOffset + (position - extent.fileOffset);
-            const { bytesRead } = await handle.read(buffer, 0, want, at);
-            if (bytesRead === 0)
-                throw new TfsError(`${file.path}: its data lies beyond the image's end`);
-            sink(buffer.subarray(0, bytesRead));
-            position += bytesRead;
-        }
-    }
-    zeros(file.size);
-}
-/** sha256 of a file of the image, hex. */
-async function sha256OfFile(handle, file, buffer) {
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    await readFileData(handle, file, chunk => hash.update(chunk), buffer);
-    return hash.digest('hex');
 }
 /** The log's records, decoded into the shared dictionary of symbols, tuples and vectors. */
 class LogDecoder {
@@ -31003,6 +30842,172 @@ function varint(data, at) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/image/tfs.ts
+/**
+ * A reader of the filesystems inside a Nanos image, as ops writes them (TFS, versions 4 and 5):
+ * the MBR's partitions (boot filesystem, root filesystem, and with UEFI an EFI system partition
+ * first), then each filesystem's log: a first 512-byte extension holding the magic `NVMTFS`, the
+ * version, the UUID and the label, linked to 512 KiB extensions, whose records carry encoded
+ * tuples. The tuples build one tree: the root tuple holds the image's manifest (program,
+ * arguments, environment, mounts, klibs, passthrough keys) and `children`, the directory tree;
+ * a file's tuple gives its `filelength` and `extents` (sectors of the filesystem). Facts from
+ * nanovms/ops `fs/reader.go` and `fs/tfs.go` at 0.1.46, checked against `ops image ls/cp` of real
+ * images in the real test tier.
+ *
+ * Reading costs the log (a few sectors per file) plus, when asked, each file's bytes once.
+ */
+
+
+
+/** How much of a file is read at a time. */
+const READ_CHUNK = 4 * 1024 * 1024;
+/** Both filesystems of the image open in `handle`. */
+async function readImageFilesystems(handle) {
+    const { size } = await handle.stat();
+    const mbr = await readAt(handle, 0, SECTOR);
+    if (mbr.length < SECTOR || mbr[510] !== 0x55 || mbr[511] !== 0xaa) {
+        // No partition table: a bare filesystem, as ops's reader assumes.
+        return { root: await readFilesystem(handle, 0, size) };
+    }
+    const parts = [0, 1, 2, 3].map(i => partition(mbr, i));
+    // With UEFI the EFI system partition comes first: then boot is the second, root the third.
+    const first = parts[0].type === 0xef ? 1 : 0;
+    const [boot, root] = [parts[first], parts[first + 1]];
+    if (!root || root.size === 0)
+        return { root: await readFilesystem(handle, 0, size) };
+    return {
+        root: await readFilesystem(handle, root.offset, root.size),
+        boot: boot.size > 0 ? await readFilesystem(handle, boot.offset, boot.size) : undefined
+    };
+}
+function partition(mbr, index) {
+    const at = 446 + index * 16;
+    return {
+        type: mbr[at + 4],
+        offset: mbr.readUInt32LE(at + 8) * SECTOR,
+        size: mbr.readUInt32LE(at + 12) * SECTOR
+    };
+}
+async function readAt(handle, position, length) {
+    const buffer = Buffer.alloc(length);
+    const { bytesRead } = await handle.read(buffer, 0, length, position);
+    return buffer.subarray(0, bytesRead);
+}
+/** One filesystem: its log, decoded into the tuple tree, walked into nodes. */
+async function readFilesystem(handle, offset, size) {
+    const decoder = new LogDecoder();
+    let header;
+    let next = 0;
+    let sectors = 1;
+    const seen = new Set();
+    while (next !== undefined) {
+        if (seen.has(next) || next + sectors * SECTOR > size)
+            throw new TfsError(`the filesystem log at ${offset} links to ${next}, outside it`);
+        seen.add(next);
+        const buffer = await readAt(handle, offset + next, sectors * SECTOR);
+        const ext = decoder.extension(buffer, sectors);
+        header ??= ext.header;
+        next = ext.next;
+        sectors = LOG_EXTENSION_SECTORS;
+    }
+    const root = decoder.root();
+    const nodes = [];
+    walk(root, '', offset, nodes);
+    nodes.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const manifest = {};
+    for (const [key, value] of Object.entries(root))
+        if (key !== 'children')
+            manifest[key] = value;
+    if (!header)
+        throw new TfsError('the filesystem has no log header');
+    return { ...header, manifest, nodes };
+}
+function walk(dir, prefix, fsOffset, out) {
+    const children = dir.children;
+    if (!isTuple(children))
+        return;
+    for (const [name, child] of Object.entries(children)) {
+        if (name === '.' || name === '..' || !isTuple(child))
+            continue;
+        const path = `${prefix}/${name}`;
+        if (isTuple(child.children)) {
+            out.push({ kind: 'dir', path });
+            walk(child, path, fsOffset, out);
+        }
+        else if (typeof child.linktarget === 'string' && child.linktarget !== '') {
+            out.push({ kind: 'symlink', path, target: child.linktarget });
+        }
+        else {
+            out.push({ kind: 'file', path, ...fileLayout(child, path, fsOffset) });
+        }
+    }
+}
+function fileLayout(file, path, fsOffset) {
+    const number = (value, what) => {
+        const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(n))
+            throw new TfsError(`${path}: ${what} is not a number`);
+        return n;
+    };
+    const size = file.filelength === undefined ? 0 : number(file.filelength, 'filelength');
+    const extents = [];
+    const list = file.extents;
+    if (isTuple(list)) {
+        for (const [start, extent] of Object.entries(list)) {
+            if (!isTuple(extent))
+                continue;
+            extents.push({
+                fileOffset: number(start, 'an extent start') * SECTOR,
+                imageOffset: fsOffset + number(extent.offset, 'an extent offset') * SECTOR,
+                length: number(extent.length, 'an extent length') * SECTOR,
+                uninited: extent.uninited !== undefined && extent.uninited !== ''
+            });
+        }
+    }
+    extents.sort((a, b) => a.fileOffset - b.fileOffset);
+    return { size, extents };
+}
+/**
+ * The bytes of a file, in order, to `sink`: its extents with the holes between them (and any
+ * uninitialised extent) as zeros, cut at its length.
+ */
+async function readFileData(handle, file, sink, buffer = Buffer.alloc(READ_CHUNK)) {
+    let position = 0;
+    const zeros = (until) => {
+        while (position < until) {
+            const n = Math.min(until - position, buffer.length);
+            sink(buffer.fill(0, 0, n).subarray(0, n));
+            position += n;
+        }
+    };
+    for (const extent of file.extents) {
+        if (position >= file.size)
+            break;
+        zeros(Math.min(extent.fileOffset, file.size));
+        const end = Math.min(extent.fileOffset + extent.length, file.size);
+        if (extent.uninited) {
+            zeros(end);
+            continue;
+        }
+        while (position < end) {
+            const want = Math.min(end - position, buffer.length);
+            const at = extent.imageOffset + (position - extent.fileOffset);
+            const { bytesRead } = await handle.read(buffer, 0, want, at);
+            if (bytesRead === 0)
+                throw new TfsError(`${file.path}: its data lies beyond the image's end`);
+            sink(buffer.subarray(0, bytesRead));
+            position += bytesRead;
+        }
+    }
+    zeros(file.size);
+}
+/** sha256 of a file of the image, hex. */
+async function sha256OfFile(handle, file, buffer) {
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    await readFileData(handle, file, chunk => hash.update(chunk), buffer);
+    return hash.digest('hex');
+}
+
 ;// CONCATENATED MODULE: ./src/image/contents.ts
 /**
  * What is inside the built image: every file of its root and boot filesystems (tfs.ts) with its
@@ -31103,7 +31108,7 @@ async function listContents(image) {
             lib.package = pkg;
     }
     const manifest = root.manifest;
-    const env = contents_isTuple(manifest.environment) ? manifest.environment : {};
+    const env = isTuple(manifest.environment) ? manifest.environment : {};
     const known = new Set(['arguments', 'environment', 'program', 'mounts', 'klibs']);
     return {
         schema: 'nanos-image-action/contents/v1',
@@ -31114,7 +31119,7 @@ async function listContents(image) {
         program: stringOf(manifest.program),
         args: Array.isArray(manifest.arguments) ? manifest.arguments.map(String) : [],
         envKeys: Object.keys(env).sort(),
-        mounts: contents_isTuple(manifest.mounts) ? manifest.mounts : {},
+        mounts: isTuple(manifest.mounts) ? manifest.mounts : {},
         klibs: files.filter(f => f.origin === 'klib').map(f => external_node_path_.posix.basename(f.path)),
         settings: Object.fromEntries(Object.entries(manifest).filter(([key]) => !known.has(key))),
         files,
@@ -31155,9 +31160,6 @@ async function sameFile(file, content) {
     if (!info?.isFile() || info.size !== content.size)
         return false;
     return (await sha256File(file)) === content.sha256;
-}
-function contents_isTuple(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function stringOf(value) {
     return typeof value === 'string' ? value : undefined;

@@ -16,7 +16,7 @@ import type { Arch } from '../install/platform.js'
 import type { ImagePlan } from './build.js'
 import { contentDigest } from './digest.js'
 import { owners, runnerDistro, type Distro, type Package } from './packages.js'
-import { readImageFilesystems, sha256OfFile, TfsError, type Filesystem, type Tuple } from './tfs.js'
+import { isTuple, readImageFilesystems, sha256OfFile, TfsError, type Filesystem } from './tfs.js'
 
 export type Origin = 'program' | 'files' | 'dirs' | 'library' | 'ops' | 'kernel' | 'klib'
 export type FilesystemName = 'root' | 'boot'
@@ -203,10 +203,6 @@ async function sameFile(file: string, content: ContentFile): Promise<boolean> {
   const info = await stat(file).catch(() => undefined)
   if (!info?.isFile() || info.size !== content.size) return false
   return (await sha256File(file)) === content.sha256
-}
-
-function isTuple(value: unknown): value is Tuple {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function stringOf(value: unknown): string | undefined {
