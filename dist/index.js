@@ -29273,8 +29273,8 @@ function cacheRoot() {
 
 
 const TOOL = 'nanos';
-/** A file of the release as its tarball holds it: `kernel.img`, `klibs/strace`, ... */
-function releaseFile(kernel, name) {
+/** A file of the release as its tarball holds it (`kernel.img`, `klibs/strace`), or the folder. */
+function releaseFile(kernel, name = '') {
     return external_node_path_.join(kernel.dir, 'release', name);
 }
 async function installKernel(plan, ctx) {
@@ -29709,7 +29709,7 @@ async function buildImage(req) {
 /** The cached kernel release and common files, copied where ops looks for them. */
 async function layOutKernel(opsHome, kernel) {
     const release = external_node_path_.join(opsHome, kernelDirName(kernel.version, kernel.arch));
-    await (0,promises_.cp)(releaseFile(kernel, '.'), release, { recursive: true });
+    await (0,promises_.cp)(releaseFile(kernel), release, { recursive: true });
     const common = external_node_path_.join(kernel.dir, 'common');
     if ((await (0,promises_.stat)(common).catch(() => undefined))?.isDirectory()) {
         await (0,promises_.cp)(common, external_node_path_.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true });
@@ -32383,7 +32383,7 @@ function checkNotOverwritten(inputs, image, problems) {
     const inputFiles = [
         inputs.binary,
         inputs.manifest,
-        ...(image.manifest.Files ?? []).map(f => external_node_path_.join(inputs.workingDirectory, f))
+        ...(image.manifest.Files ?? []).map(f => hostPathOf('Files', f, inputs.workingDirectory))
     ];
     const written = [image.path, image.manifestPath];
     if (inputFiles.some(file => file !== undefined && written.includes(external_node_path_.resolve(file)))) {

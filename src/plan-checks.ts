@@ -175,7 +175,7 @@ export function checkNotOverwritten(
     inputs.binary,
     inputs.manifest,
     ...((image.manifest.Files as string[] | undefined) ?? []).map(f =>
-      path.join(inputs.workingDirectory, f)
+      hostPathOf('Files', f, inputs.workingDirectory)
     )
   ]
   const written = [image.path, image.manifestPath]

@@ -125,7 +125,7 @@ export async function buildImage(req: BuildRequest): Promise<string> {
 /** The cached kernel release and common files, copied where ops looks for them. */
 async function layOutKernel(opsHome: string, kernel: Kernel): Promise<void> {
   const release = path.join(opsHome, kernelDirName(kernel.version, kernel.arch))
-  await cp(releaseFile(kernel, '.'), release, { recursive: true })
+  await cp(releaseFile(kernel), release, { recursive: true })
   const common = path.join(kernel.dir, 'common')
   if ((await stat(common).catch(() => undefined))?.isDirectory()) {
     await cp(common, path.join(opsHome, 'common'), { recursive: true, verbatimSymlinks: true })

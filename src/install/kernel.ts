@@ -42,8 +42,8 @@ export interface Kernel {
 
 const TOOL = 'nanos'
 
-/** A file of the release as its tarball holds it: `kernel.img`, `klibs/strace`, ... */
-export function releaseFile(kernel: Kernel, name: string): string {
+/** A file of the release as its tarball holds it (`kernel.img`, `klibs/strace`), or the folder. */
+export function releaseFile(kernel: Kernel, name = ''): string {
   return path.join(kernel.dir, 'release', name)
 }
 
